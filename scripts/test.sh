@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every check and test of Twofold on a fresh Debian-like machine with only Rust installed:
+# installs the system tools the tests use, starts a private D-Bus session with an unlocked
+# gnome-keyring (so no real keyring is touched), then runs fmt, clippy and the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Tool -> Debian package that provides it.
+declare -A NEEDED=(
+  [oathtool]=oathtool
+  [age]=age
+  [dbus-run-session]=dbus
+  [dbus-launch]=dbus-x11
+  [gnome-keyring-daemon]=gnome-keyring
+  [secret-tool]=libsecret-tools
+  [python3]=python3
+)
+missing=()
+for tool in "${!NEEDED[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${NEEDED[$tool]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A scratch home for the keyring daemon; cargo and rustup keep their real homes.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/home" "$scratch/data" "$scratch/config" "$scratch/runtime"
+chmod 700 "$scratch/runtime"
+export HOME="$scratch/home" XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" \
+  XDG_RUNTIME_DIR="$scratch/runtime"
+
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+
+# The suite runs inside its own session bus with an unlocked Secret Service.
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  printf "twofold-test" | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+  cargo test --locked "$@"
+' test.sh "$@"

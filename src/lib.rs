@@ -1,0 +1,6 @@
+//! Twofold's core: one-time codes, accounts, the vault and its key store, backups and QR decoding.
+//! Nothing here depends on egui; the command line and the window both call it.
+
+pub mod cli;
+pub mod clock;
+pub mod otp;

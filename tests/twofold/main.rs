@@ -1,0 +1,8 @@
+//! Twofold's integration tests: one binary, one module per area.
+
+mod common;
+mod otp_cli;
+mod otp_oathtool;
+mod otp_props;
+mod otp_uri;
+mod otp_vectors;
