@@ -1,15 +1,20 @@
 //! The command line over the core. Exit status: 0 success, 1 a user error (one line on stderr), 2 usage.
 
-use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
-use crate::clock::{Clock, SystemClock};
-use crate::otp::uri;
+use crate::account::{self, Account, RECOVERY_LOW_WATER};
+use crate::clock::{Clock, SystemClock, format_rfc3339};
+use crate::otp::{self, Algorithm, OtpKind, Secret, Token, migration, uri};
+use crate::recovery;
+use crate::vault::{
+    KeyStore, KeyStoreKind, KeyringStore, PassphraseStore, Profile, Vault, VaultError, passphrase,
+};
 
 const VERSION: &str = if env!("TWOFOLD_GIT_COMMIT").is_empty() {
     env!("CARGO_PKG_VERSION")
@@ -35,18 +40,105 @@ pub struct Cli {
     #[arg(long, global = true, env = "TWOFOLD_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// For a vault kept under a passphrase: read the passphrase from this file (`-`: standard input)
+    /// instead of asking on the terminal.
+    #[arg(
+        long,
+        global = true,
+        env = "TWOFOLD_VAULT_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub vault_passphrase_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the current code of an account.
+    /// Create an empty vault (`add` creates one in the OS keyring when there is none).
+    Init {
+        /// Where the vault's key is kept.
+        #[arg(long, value_enum, default_value = "keyring")]
+        key_store: KeyStoreArg,
+    },
+    /// Add an account from an otpauth:// link (`-`: standard input) or from its secret.
+    Add(AddArgs),
+    /// List the accounts with their current codes.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Compute the codes for this time, in seconds since the Unix epoch.
+        #[arg(long, value_name = "UNIX_SECS")]
+        at: Option<u64>,
+    },
+    /// Print the current code of one account (HOTP: the next code, advancing the counter).
     Code(CodeArgs),
+    /// Remove an account.
+    Remove {
+        /// Issuer or name (a case-insensitive part of either).
+        query: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show, add or use an account's recovery codes.
+    Recovery(RecoveryArgs),
+    /// Go back to the previous version of the vault file (vault.age.1) after damage.
+    RestorePrevious,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyStoreArg {
+    Keyring,
+    Passphrase,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Totp,
+    Hotp,
+    Steam,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AlgorithmArg {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// An otpauth:// or otpauth-migration:// link; `-` reads it from standard input.
+    #[arg(value_name = "OTPAUTH", conflicts_with = "secret")]
+    pub link: Option<String>,
+    /// The secret in base32 (`-`: standard input, which keeps it out of `ps`).
+    #[arg(long, value_name = "BASE32", requires = "name")]
+    pub secret: Option<String>,
+    #[arg(long, default_value = "")]
+    pub issuer: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, value_enum, default_value = "totp")]
+    pub kind: KindArg,
+    #[arg(long, value_enum, default_value = "sha1")]
+    pub algorithm: AlgorithmArg,
+    #[arg(long, default_value_t = otp::DEFAULT_DIGITS)]
+    pub digits: u8,
+    #[arg(long, value_name = "SECS", default_value_t = otp::DEFAULT_PERIOD_SECS)]
+    pub period: u32,
+    #[arg(long, default_value_t = 0)]
+    pub counter: u64,
 }
 
 #[derive(Debug, Args)]
 pub struct CodeArgs {
+    /// Issuer or name of a stored account (a case-insensitive part of either).
+    #[arg(conflicts_with = "uri")]
+    pub query: Option<String>,
+
     /// Compute the code straight from an otpauth:// link (nothing is stored); `-` reads it from stdin.
     #[arg(long, value_name = "OTPAUTH")]
     pub uri: Option<String>,
@@ -54,6 +146,25 @@ pub struct CodeArgs {
     /// The time to compute the code for, in seconds since the Unix epoch (default: now).
     #[arg(long, value_name = "UNIX_SECS")]
     pub at: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("action").multiple(false))]
+pub struct RecoveryArgs {
+    /// Issuer or name of the account.
+    pub query: String,
+    /// List the codes and which are used (the default).
+    #[arg(long, group = "action")]
+    pub list: bool,
+    /// Add these codes.
+    #[arg(long, value_name = "CODE", num_args = 1.., group = "action")]
+    pub add: Vec<String>,
+    /// Add the codes found in a downloaded or pasted file (`-`: standard input).
+    #[arg(long, value_name = "FILE", group = "action")]
+    pub add_file: Option<PathBuf>,
+    /// Mark a code as used.
+    #[arg(long = "use", value_name = "CODE", group = "action")]
+    pub use_code: Option<String>,
 }
 
 /// Entry point of the binary.
@@ -74,41 +185,458 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs one command; `out` receives what the command prints.
-pub fn run(cli: Cli, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
-    match cli.command {
-        None => bail!(
-            "the desktop window is not part of this build yet; see `twofold --help` for the command line"
-        ),
-        Some(Command::Code(args)) => code(args, clock, out),
+/// The data directory: `--data-dir`/`TWOFOLD_DATA_DIR`, else the platform's data dir for twofold.
+pub fn data_dir(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir);
+    }
+    directories::ProjectDirs::from("", "", "twofold")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            anyhow!("cannot find your home directory; give a data directory with --data-dir")
+        })
+}
+
+struct Ctx<'a> {
+    dir: PathBuf,
+    passphrase_file: Option<PathBuf>,
+    clock: &'a dyn Clock,
+}
+
+impl Ctx<'_> {
+    fn now(&self) -> i64 {
+        self.clock.now_unix_secs() as i64
+    }
+
+    fn store(&self, kind: KeyStoreKind) -> Result<Box<dyn KeyStore>> {
+        Ok(match kind {
+            KeyStoreKind::Keyring => Box::new(KeyringStore),
+            KeyStoreKind::Passphrase => Box::new(PassphraseStore::new(self.passphrase(false)?)),
+        })
+    }
+
+    fn passphrase(&self, confirm: bool) -> Result<age::secrecy::SecretString> {
+        if let Some(path) = &self.passphrase_file {
+            let text = read_text_arg(path).context("could not read the vault passphrase")?;
+            return Ok(passphrase(text));
+        }
+        if !io::stdin().is_terminal() {
+            bail!(
+                "this vault is kept under a passphrase: give it with --vault-passphrase-file FILE \
+                 (or - for standard input), or run in a terminal"
+            );
+        }
+        let first = Zeroizing::new(rpassword::prompt_password("Vault passphrase: ")?);
+        if confirm {
+            let second = Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ")?);
+            if first != second {
+                bail!("the two passphrases differ; nothing was changed");
+            }
+        }
+        Ok(passphrase(first))
+    }
+
+    fn open(&self) -> Result<Vault> {
+        let profile =
+            Profile::read(&self.dir)?.ok_or_else(|| VaultError::NoVault(self.dir.clone()))?;
+        let store = self.store(profile.key_store)?;
+        Ok(Vault::open(&self.dir, store.as_ref())?)
+    }
+
+    /// Opens the vault, creating one in the OS keyring when the directory has none.
+    fn open_or_create(&self) -> Result<Vault> {
+        match Profile::read(&self.dir)? {
+            Some(_) => self.open(),
+            None => Ok(Vault::create(&self.dir, &KeyringStore)?),
+        }
     }
 }
 
-fn code(args: CodeArgs, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
-    let Some(link) = args.uri else {
-        bail!("give the account's link with --uri (use --uri - to read it from standard input)");
+/// Runs one command; `out` receives what the command prints.
+pub fn run(cli: Cli, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
+    let Some(command) = cli.command else {
+        bail!(
+            "the desktop window is not part of this build yet; see `twofold --help` for the command line"
+        );
     };
-    let link = if link == "-" {
-        let mut text = Zeroizing::new(String::new());
-        io::stdin()
-            .read_to_string(&mut text)
-            .context("could not read the link from standard input")?;
-        text
-    } else {
-        Zeroizing::new(link)
+    // A code straight from a link needs no data directory.
+    if let Command::Code(CodeArgs {
+        uri: Some(link),
+        at,
+        ..
+    }) = &command
+    {
+        return code_from_link(link, *at, clock, out);
+    }
+    let ctx = Ctx {
+        dir: data_dir(cli.data_dir)?,
+        passphrase_file: cli.vault_passphrase_file,
+        clock,
     };
+    match command {
+        Command::Init { key_store } => init(&ctx, key_store, out),
+        Command::Add(args) => add(&ctx, args, out),
+        Command::List { json, at } => list(&ctx, json, at, out),
+        Command::Code(args) => code(&ctx, args, out),
+        Command::Remove { query, yes } => remove(&ctx, &query, yes, out),
+        Command::Recovery(args) => recovery_cmd(&ctx, args, out),
+        Command::RestorePrevious => {
+            let profile =
+                Profile::read(&ctx.dir)?.ok_or_else(|| VaultError::NoVault(ctx.dir.clone()))?;
+            let store = ctx.store(profile.key_store)?;
+            let generation = Vault::restore_previous(&ctx.dir, store.as_ref())?;
+            writeln!(
+                out,
+                "restored the previous version (change {generation}); the damaged file is kept as vault.age.damaged"
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn init(ctx: &Ctx, key_store: KeyStoreArg, out: &mut dyn Write) -> Result<()> {
+    if Profile::read(&ctx.dir)?.is_some() {
+        return Err(VaultError::AlreadyExists(ctx.dir.clone()).into());
+    }
+    let vault = match key_store {
+        KeyStoreArg::Keyring => Vault::create(&ctx.dir, &KeyringStore)?,
+        KeyStoreArg::Passphrase => {
+            Vault::create(&ctx.dir, &PassphraseStore::new(ctx.passphrase(true)?))?
+        }
+    };
+    writeln!(
+        out,
+        "created an empty vault in {} (key kept in {})",
+        vault.dir().display(),
+        vault.profile().key_store.describe()
+    )?;
+    Ok(())
+}
+
+fn add(ctx: &Ctx, args: AddArgs, out: &mut dyn Write) -> Result<()> {
+    let tokens = tokens_to_add(&args)?;
+    let vault = ctx.open_or_create()?;
+    let now = ctx.now();
+    let (added, skipped) = vault.update(|doc| -> Result<_> {
+        let mut added = Vec::new();
+        let mut skipped = Vec::new();
+        for token in tokens {
+            if let Some(existing) = doc.accounts.iter().find(|a| a.is_duplicate_of(&token)) {
+                skipped.push(existing.label());
+                continue;
+            }
+            let account = Account::new(token, now);
+            added.push(account.label());
+            doc.accounts.push(account);
+        }
+        if added.is_empty() {
+            bail!(
+                "already in the vault: {}; nothing was added",
+                skipped.join(", ")
+            );
+        }
+        Ok((added, skipped))
+    })?;
+    for label in added {
+        writeln!(out, "added {label}")?;
+    }
+    for label in skipped {
+        writeln!(out, "skipped {label}: already in the vault")?;
+    }
+    Ok(())
+}
+
+fn tokens_to_add(args: &AddArgs) -> Result<Vec<Token>> {
+    if let Some(link) = &args.link {
+        let link = text_arg(link)?;
+        if migration::looks_like_migration(&link) {
+            let batch = migration::parse(&link)?;
+            let mut tokens = Vec::new();
+            for (i, entry) in batch.entries.into_iter().enumerate() {
+                tokens.push(entry.with_context(|| format!("account {} of the export", i + 1))?);
+            }
+            if batch.batch_size > 1 {
+                eprintln!(
+                    "twofold: this is part {} of {} of a Google Authenticator export; add the other parts too",
+                    batch.batch_index + 1,
+                    batch.batch_size
+                );
+            }
+            return Ok(tokens);
+        }
+        return Ok(vec![uri::parse(&link)?]);
+    }
+    let Some(secret) = &args.secret else {
+        bail!("give an otpauth:// link, or --secret with --name (see `twofold add --help`)");
+    };
+    let secret = Secret::from_base32(&text_arg(secret)?)?;
+    let algorithm = match args.algorithm {
+        AlgorithmArg::Sha1 => Algorithm::Sha1,
+        AlgorithmArg::Sha256 => Algorithm::Sha256,
+        AlgorithmArg::Sha512 => Algorithm::Sha512,
+    };
+    let (kind, digits) = match args.kind {
+        KindArg::Totp => (
+            OtpKind::Totp {
+                period_secs: args.period,
+            },
+            args.digits,
+        ),
+        KindArg::Hotp => (
+            OtpKind::Hotp {
+                counter: args.counter,
+            },
+            args.digits,
+        ),
+        KindArg::Steam => (
+            OtpKind::Steam {
+                period_secs: args.period,
+            },
+            otp::STEAM_DIGITS,
+        ),
+    };
+    let token = Token {
+        issuer: args.issuer.trim().to_string(),
+        name: args.name.clone().unwrap_or_default().trim().to_string(),
+        secret,
+        algorithm,
+        digits,
+        kind,
+        extra_params: Vec::new(),
+    };
+    token.validate()?;
+    Ok(vec![token])
+}
+
+fn list(ctx: &Ctx, json: bool, at: Option<u64>, out: &mut dyn Write) -> Result<()> {
+    let doc = ctx.open()?.read()?;
+    let at = at.unwrap_or_else(|| ctx.clock.now_unix_secs());
+    if json {
+        let rows: Vec<serde_json::Value> = doc
+            .accounts
+            .iter()
+            .map(|a| {
+                let t = a.token();
+                let code = t.code_at(at);
+                let mut row = serde_json::json!({
+                    "id": a.id,
+                    "issuer": t.issuer,
+                    "name": t.name,
+                    "kind": t.kind.name(),
+                    "algorithm": t.algorithm.as_str(),
+                    "digits": t.digits,
+                    "code": &*code.value,
+                    "remaining_secs": code.remaining_secs,
+                    "recovery_codes_left": a.recovery_codes_left(),
+                    "recovery_codes_total": a.recovery_codes.len(),
+                    "tags": a.tags,
+                    "pinned": a.pinned,
+                });
+                match t.kind {
+                    OtpKind::Hotp { counter } => row["counter"] = counter.into(),
+                    OtpKind::Totp { period_secs } | OtpKind::Steam { period_secs } => {
+                        row["period"] = period_secs.into()
+                    }
+                }
+                row
+            })
+            .collect();
+        let text = Zeroizing::new(serde_json::to_string_pretty(&rows)?);
+        writeln!(out, "{}", &*text)?;
+        return Ok(());
+    }
+    if doc.accounts.is_empty() {
+        writeln!(out, "no accounts yet; add one with `twofold add`")?;
+        return Ok(());
+    }
+    for a in &doc.accounts {
+        let code = a.token().code_at(at);
+        let remaining = code
+            .remaining_secs
+            .map_or_else(|| "hotp".to_string(), |s| format!("{s:>3}s"));
+        let recovery = if a.recovery_codes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{} recovery codes left]", a.recovery_codes_left())
+        };
+        writeln!(
+            out,
+            "{:>11}  {remaining:>4}  {}{recovery}",
+            otp::group_code(&code.value),
+            a.label()
+        )?;
+    }
+    Ok(())
+}
+
+fn code_from_link(
+    link: &str,
+    at: Option<u64>,
+    clock: &dyn Clock,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let link = text_arg(link)?;
     let token = uri::parse(&link)?;
-    let at = args.at.unwrap_or_else(|| clock.now_unix_secs());
+    let at = at.unwrap_or_else(|| clock.now_unix_secs());
     writeln!(out, "{}", &*token.code_at(at).value)?;
     Ok(())
 }
 
+fn code(ctx: &Ctx, args: CodeArgs, out: &mut dyn Write) -> Result<()> {
+    let Some(query) = args.query else {
+        bail!("name the account (`twofold code QUERY`), or give a link with --uri");
+    };
+    let vault = ctx.open()?;
+    let at = args.at.unwrap_or_else(|| ctx.clock.now_unix_secs());
+    let now = ctx.now();
+    let value = vault.update(|doc| -> Result<_> {
+        let i = account::select(&doc.accounts, &query)?;
+        let account = &mut doc.accounts[i];
+        let value = account.token().code_at(at).value;
+        // An HOTP code is spent once shown: the next call gives the next one.
+        if let OtpKind::Hotp { counter } = &mut account.token_mut().kind {
+            *counter = counter.saturating_add(1);
+        }
+        account.last_used_at = Some(now);
+        Ok(value)
+    })?;
+    writeln!(out, "{}", &*value)?;
+    Ok(())
+}
+
+fn remove(ctx: &Ctx, query: &str, yes: bool, out: &mut dyn Write) -> Result<()> {
+    let vault = ctx.open()?;
+    let doc = vault.read()?;
+    let label = doc.accounts[account::select(&doc.accounts, query)?].label();
+    if !yes {
+        if !io::stdin().is_terminal() {
+            bail!("removing {label} needs confirmation: add --yes");
+        }
+        eprint!("Remove {label} and its recovery codes? This cannot be undone. [y/N] ");
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            bail!("nothing was removed");
+        }
+    }
+    let removed = vault.update(|doc| -> Result<_> {
+        let i = account::select(&doc.accounts, query)?;
+        Ok(doc.accounts.remove(i).label())
+    })?;
+    writeln!(out, "removed {removed}")?;
+    Ok(())
+}
+
+fn recovery_cmd(ctx: &Ctx, args: RecoveryArgs, out: &mut dyn Write) -> Result<()> {
+    let vault = ctx.open()?;
+    let now = ctx.now();
+    if let Some(path) = &args.add_file {
+        let text =
+            read_text_arg(path).with_context(|| format!("could not read {}", path.display()))?;
+        let codes = recovery::parse(&text);
+        if codes.is_empty() {
+            bail!("no recovery codes found in {}", path.display());
+        }
+        return add_codes(&vault, &args.query, codes, out);
+    }
+    if !args.add.is_empty() {
+        let mut codes = Vec::new();
+        for code in &args.add {
+            let code = code.trim();
+            if recovery::normalise(code).len() < 4 {
+                bail!("a recovery code needs at least 4 letters or digits");
+            }
+            codes.push(code.to_string());
+        }
+        return add_codes(&vault, &args.query, codes, out);
+    }
+    if let Some(code) = &args.use_code {
+        let (label, left) = vault.update(|doc| -> Result<_> {
+            let i = account::select(&doc.accounts, &args.query)?;
+            let account = &mut doc.accounts[i];
+            account.use_recovery_code(code, now)?;
+            Ok((account.label(), account.recovery_codes_left()))
+        })?;
+        writeln!(
+            out,
+            "marked a recovery code of {label} as used; {left} left"
+        )?;
+        if left <= RECOVERY_LOW_WATER {
+            eprintln!(
+                "twofold: warning: only {left} unused recovery codes left for {label}; generate new ones on the site"
+            );
+        }
+        return Ok(());
+    }
+    let doc = vault.read()?;
+    let account = &doc.accounts[account::select(&doc.accounts, &args.query)?];
+    writeln!(
+        out,
+        "{}: {} of {} recovery codes left",
+        account.label(),
+        account.recovery_codes_left(),
+        account.recovery_codes.len()
+    )?;
+    for c in &account.recovery_codes {
+        match c.used_at {
+            Some(t) => writeln!(out, "  {}  (used {})", c.code, format_rfc3339(t))?,
+            None => writeln!(out, "  {}", c.code)?,
+        }
+    }
+    Ok(())
+}
+
+fn add_codes(vault: &Vault, query: &str, codes: Vec<String>, out: &mut dyn Write) -> Result<()> {
+    let offered = codes.len();
+    let (label, added, left) = vault.update(|doc| -> Result<_> {
+        let i = account::select(&doc.accounts, query)?;
+        let account = &mut doc.accounts[i];
+        let added = account.add_recovery_codes(codes);
+        Ok((account.label(), added, account.recovery_codes_left()))
+    })?;
+    let dupes = offered - added;
+    let note = if dupes > 0 {
+        format!(" ({dupes} already there)")
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "added {added} recovery codes to {label}{note}; {left} unused"
+    )?;
+    Ok(())
+}
+
+/// A command-line value, or standard input for `-`, in zeroized memory.
+fn text_arg(value: &str) -> Result<Zeroizing<String>> {
+    if value == "-" {
+        let mut text = Zeroizing::new(String::new());
+        io::stdin()
+            .read_to_string(&mut text)
+            .context("could not read standard input")?;
+        Ok(text)
+    } else {
+        Ok(Zeroizing::new(value.to_string()))
+    }
+}
+
+fn read_text_arg(path: &Path) -> Result<Zeroizing<String>> {
+    if path == Path::new("-") {
+        return text_arg("-");
+    }
+    let bytes = Zeroizing::new(std::fs::read(path)?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| anyhow!("the file is not text (UTF-8)"))?;
+    Ok(Zeroizing::new(text.to_string()))
+}
+
 /// The error and its causes on one line.
 fn one_line(err: &anyhow::Error) -> String {
-    err.chain()
+    let text = err
+        .chain()
         .map(|e| e.to_string())
         .collect::<Vec<_>>()
-        .join(": ")
+        .join(": ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A panic message could quote data it was handed; print only where it happened.
