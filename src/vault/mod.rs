@@ -51,8 +51,6 @@ pub enum VaultError {
         store.describe()
     )]
     IdentityMissing { store: KeyStoreKind, vault_id: Uuid },
-    #[error("the key in {} does not open this vault; nothing was changed", store.describe())]
-    WrongKey { store: KeyStoreKind },
     #[error("wrong passphrase for this vault; nothing was changed")]
     WrongPassphrase,
     #[error("the passphrase must not be empty")]
@@ -269,12 +267,13 @@ impl Vault {
         })?;
         let plain = match age::decrypt(&self.identity, &sealed) {
             Ok(plain) => Zeroizing::new(plain),
+            // A damaged recipient stanza and a foreign key look the same to age.
             Err(age::DecryptError::NoMatchingKeys) => {
-                return Err(VaultError::WrongKey {
-                    store: self.profile.key_store,
-                });
+                return Err(corrupt(&format!(
+                    "it does not open with the key in {}: damaged, or another vault's key",
+                    self.profile.key_store.describe()
+                )));
             }
-            Err(age::DecryptError::UnknownFormat) => return Err(VaultError::TooNew(0)),
             Err(e) => return Err(corrupt(&decrypt_detail(&e))),
         };
         let doc: VaultDoc =
@@ -354,7 +353,9 @@ impl Vault {
 
 fn decrypt_detail(err: &age::DecryptError) -> String {
     match err {
-        age::DecryptError::InvalidHeader => "its header is not valid".into(),
+        age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
+            "its header is not valid".into()
+        }
         age::DecryptError::InvalidMac => "its header was altered".into(),
         age::DecryptError::DecryptionFailed => "its contents were altered or cut short".into(),
         age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {

@@ -70,3 +70,74 @@ pub fn require_tool(name: &str) {
         "`{name}` is missing: run the tests with scripts/test.sh, which installs it"
     );
 }
+
+/// The suite's Secret Service comes from scripts/test.sh (a private D-Bus session with gnome-keyring).
+pub fn require_secret_service() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the tests with scripts/test.sh, which starts one with an unlocked gnome-keyring"
+    );
+    require_tool("secret-tool");
+}
+
+/// A fresh data directory and the binary pointed at it.
+pub struct DataDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl DataDir {
+    pub fn new() -> DataDir {
+        DataDir {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut cmd = twofold();
+        cmd.arg("--data-dir").arg(self.dir.path());
+        cmd.env_remove("TWOFOLD_VAULT_PASSPHRASE_FILE");
+        cmd
+    }
+
+    /// Runs `twofold --data-dir DIR ARGS...` and returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().args(args).stdin(Stdio::null()).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    /// Like [`DataDir::run`] but the command must succeed; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, stdout, stderr) = self.run(args);
+        assert_eq!(code, 0, "twofold {args:?} failed: {stderr}");
+        stdout
+    }
+
+    pub fn vault_id(&self) -> String {
+        let profile: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(self.path().join("profile.json")).unwrap())
+                .unwrap();
+        profile["vault_id"].as_str().unwrap().to_string()
+    }
+
+    /// Every file in the directory with its bytes, to prove a failure changed nothing.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(self.path())
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().into_string().unwrap(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    }
+}

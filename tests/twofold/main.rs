@@ -6,3 +6,7 @@ mod otp_oathtool;
 mod otp_props;
 mod otp_uri;
 mod otp_vectors;
+mod recovery_formats;
+mod vault_cli;
+mod vault_crash;
+mod vault_damage;
