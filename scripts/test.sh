@@ -14,6 +14,11 @@ declare -A NEEDED=(
   [gnome-keyring-daemon]=gnome-keyring
   [secret-tool]=libsecret-tools
   [python3]=python3
+  [Xvfb]=xvfb
+  [xdotool]=xdotool
+  [xclip]=xclip
+  [import]=imagemagick
+  [xauth]=xauth
 )
 missing=()
 for tool in "${!NEEDED[@]}"; do
@@ -38,6 +43,22 @@ export HOME="$scratch/home" XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scra
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+
+# A virtual X server for the window, clipboard and screen-capture tests.
+if [ -z "${TWOFOLD_TEST_DISPLAY:-}" ]; then
+  display=":$(( 90 + RANDOM % 100 ))"
+  Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  trap 'kill $xvfb_pid 2>/dev/null; rm -rf "$scratch"' EXIT
+  for _ in $(seq 1 50); do
+    [ -e "/tmp/.X11-unix/X${display#:}" ] && break
+    sleep 0.1
+  done
+  export DISPLAY="$display"
+else
+  export DISPLAY="$TWOFOLD_TEST_DISPLAY"
+fi
+unset WAYLAND_DISPLAY
 
 # The suite runs inside its own session bus with an unlocked Secret Service.
 dbus-run-session -- bash -c '
