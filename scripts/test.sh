@@ -20,9 +20,14 @@ declare -A NEEDED=(
   [import]=imagemagick
   [xauth]=xauth
 )
+# Libraries the window loads at run time (OpenGL through Mesa, X11 input and keyboard).
+LIBS=(libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1)
 missing=()
 for tool in "${!NEEDED[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${NEEDED[$tool]}")
+done
+for lib in "${LIBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "install ok installed" || missing+=("$lib")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2

@@ -255,9 +255,7 @@ impl Ctx<'_> {
 /// Runs one command; `out` receives what the command prints.
 pub fn run(cli: Cli, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
     let Some(command) = cli.command else {
-        bail!(
-            "the desktop window is not part of this build yet; see `twofold --help` for the command line"
-        );
+        return crate::ui::run(data_dir(cli.data_dir)?);
     };
     // A code straight from a link needs no data directory.
     if let Command::Code(CodeArgs {

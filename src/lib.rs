@@ -1,9 +1,10 @@
 //! Twofold's core: one-time codes, accounts, the vault and its key store, backups and QR decoding.
-//! Nothing here depends on egui; the command line and the window both call it.
+//! Only `ui` depends on egui; the command line and the window both call the rest.
 
 pub mod account;
 pub mod cli;
 pub mod clock;
 pub mod otp;
 pub mod recovery;
+pub mod ui;
 pub mod vault;

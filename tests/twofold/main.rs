@@ -7,6 +7,8 @@ mod otp_props;
 mod otp_uri;
 mod otp_vectors;
 mod recovery_formats;
+mod ui_flows;
+mod ui_window;
 mod vault_cli;
 mod vault_crash;
 mod vault_damage;

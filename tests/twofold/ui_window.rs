@@ -1,0 +1,198 @@
+//! A real window under the test command's Xvfb, with the real keyring and the real X11 clipboard:
+//! search, Enter, and the clipboard holds the account's code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{DataDir, require_secret_service, require_tool};
+
+const ACCOUNTS: [&str; 3] = [
+    "otpauth://totp/GitHub:octo?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "otpauth://totp/Shop%20Admin:owner?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8",
+    "otpauth://totp/Mail:me?secret=KUVJJOM753IHTNDSZVCNKL7GII",
+];
+
+fn require_display() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: run the tests with scripts/test.sh, which starts Xvfb"
+    );
+    for tool in ["xdotool", "xclip", "import", "identify"] {
+        require_tool(tool);
+    }
+}
+
+struct Window {
+    child: Child,
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("xdotool").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Waits for a window of ours titled Twofold and returns its id.
+fn wait_for_window(pid: u32) -> String {
+    let start = Instant::now();
+    loop {
+        let ids = xdotool(&[
+            "search",
+            "--onlyvisible",
+            "--pid",
+            &pid.to_string(),
+            "--name",
+            "^Twofold$",
+        ]);
+        if let Some(id) = ids.lines().next() {
+            return id.to_string();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the window did not appear"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn clipboard() -> String {
+    let out = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("window-test");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn real_window_search_enter_puts_the_code_on_the_x11_clipboard() {
+    require_display();
+    require_secret_service();
+    let d = DataDir::new();
+    for link in ACCOUNTS {
+        d.ok(&["add", link]);
+    }
+    let child = d
+        .cmd()
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut window = Window { child };
+    let id = wait_for_window(pid);
+    // The list is drawn once the keyring answered; give it a moment, then type the search.
+    std::thread::sleep(Duration::from_millis(1500));
+    xdotool(&["windowfocus", "--sync", &id]);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    xdotool(&["type", "--delay", "40", "shop"]);
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(&["key", "Return"]);
+    let start = Instant::now();
+    let mut copied = String::new();
+    while start.elapsed() < Duration::from_secs(10) {
+        copied = clipboard();
+        if !copied.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let after = before + 2 + start.elapsed().as_secs();
+    // The code may have rolled over between the copy and now: accept any code of that window.
+    let candidates: Vec<String> = (before..=after)
+        .map(|t| {
+            d.ok(&["code", "--uri", ACCOUNTS[1], "--at", &t.to_string()])
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        candidates.contains(&copied),
+        "clipboard holds {copied:?}, expected one of {candidates:?}"
+    );
+    assert_eq!(copied.len(), 8);
+    // `twofold code QUERY` agrees for the same moment.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let via_vault = d.ok(&["code", "shop", "--at", &now.to_string()]);
+    let via_link = d.ok(&["code", "--uri", ACCOUNTS[1], "--at", &now.to_string()]);
+    assert_eq!(via_vault, via_link);
+
+    // A screenshot of the real window, kept with the test output.
+    let shot = output_dir().join("window.png");
+    let status = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&shot)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let colours = Command::new("identify")
+        .args(["-format", "%k"])
+        .arg(&shot)
+        .output()
+        .unwrap();
+    let colours: usize = String::from_utf8_lossy(&colours.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        colours > 16,
+        "the screenshot looks blank ({colours} colours)"
+    );
+    println!("screenshot: {}", shot.display());
+
+    // Close it like a user (Ctrl+Q): the saved window state holds no secret.
+    xdotool(&["key", "ctrl+q"]);
+    let start = Instant::now();
+    while window.child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the window did not close"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stderr = String::new();
+    use std::io::Read;
+    window
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        !stderr.contains("JBSWY3DP") && !stderr.contains("GEZDGNBV"),
+        "{stderr}"
+    );
+    for (name, bytes) in d.snapshot() {
+        for needle in ["JBSWY3DP", "GEZDGNBV", "KUVJJOM7", &copied] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{name} holds a secret or a code in clear"
+            );
+        }
+    }
+    assert!(
+        d.path().join("window.ron").exists(),
+        "window state was not saved"
+    );
+}
