@@ -2,6 +2,7 @@
 //! Nothing here depends on egui; the command line and the window both call it.
 
 pub mod account;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod otp;
