@@ -15,7 +15,6 @@ use super::{BackupError, Format, ImportFailure, Parsed, label_of, token_from_tot
 struct File {
     #[serde(default)]
     encrypted: bool,
-    #[serde(default)]
     items: Vec<Item>,
 }
 

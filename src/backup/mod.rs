@@ -160,19 +160,18 @@ impl BackupError {
     /// A JSON error, described without quoting the input (serde_json's messages quote only types and
     /// positions, never values, but we keep just the category and the line).
     pub(crate) fn json(format: Format, err: &serde_json::Error) -> Self {
-        let what = if err.to_string().contains("recursion limit") {
+        if err.to_string().contains("recursion limit") {
             return BackupError::NestedTooDeeply;
-        } else {
-            match err.classify() {
-                serde_json::error::Category::Eof => "it is cut short".to_string(),
-                serde_json::error::Category::Syntax => {
-                    format!("it is not valid JSON (line {})", err.line())
-                }
-                _ => format!(
-                    "a field is missing or has the wrong type (line {})",
-                    err.line()
-                ),
+        }
+        let what = match err.classify() {
+            serde_json::error::Category::Eof => "it is cut short".to_string(),
+            serde_json::error::Category::Syntax => {
+                format!("it is not valid JSON (line {})", err.line())
             }
+            _ => format!(
+                "a field is missing or has the wrong type (line {})",
+                err.line()
+            ),
         };
         BackupError::damaged(format, what)
     }

@@ -143,10 +143,9 @@ pub fn decrypt(bytes: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<
         _ => damaged(&decrypt_detail(&e)),
     })?;
     if !decryptor.is_scrypt() {
-        return Err(BackupError::Unsupported {
-            format: Format::Twofold,
-            detail: "it is encrypted to an age key, not a passphrase".into(),
-        });
+        return Err(damaged(
+            "it has no passphrase stanza (the header is damaged, or the file is encrypted to an age key)",
+        ));
     }
     let mut identity = age::scrypt::Identity::new(passphrase.clone());
     identity.set_max_work_factor(MAX_WORK_FACTOR);
@@ -193,7 +192,8 @@ fn decrypt_detail(err: &age::DecryptError) -> String {
 
 /// The scrypt work factor (log2 N) an age passphrase file asks for, read from its header.
 pub fn work_factor(bytes: &[u8]) -> Option<u8> {
-    let head = std::str::from_utf8(&bytes[..bytes.len().min(512)]).ok()?;
+    let end = bytes.windows(4).position(|w| w == b"\n---")?;
+    let head = std::str::from_utf8(&bytes[..end]).ok()?;
     head.lines()
         .find_map(|l| l.strip_prefix("-> scrypt "))
         .and_then(|rest| rest.split_whitespace().nth(1))

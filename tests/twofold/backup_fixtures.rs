@@ -250,7 +250,7 @@ fn ente_plain_keeps_code_display_out_of_the_token() {
         );
     }
     // Tags, note and pin of codeDisplay are kept; trashed entries are left out.
-    let line = "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&codeDisplay=%7B%22pinned%22%3Atrue%2C%22tags%22%3A%5B%22work%22%5D%2C%22note%22%3A%22backup%20codes%3A%5Cn1234-5678-9012%22%7D\n\
+    let line = "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&codeDisplay=%7B%22pinned%22%3Atrue%2C%22tags%22%3A%5B%22work%22%5D%2C%22note%22%3A%22backup%20codes%3A%5Cnab12-cd34-ef56%22%7D\n\
                 otpauth://totp/C:d?secret=GEZDGNBVGY3TQOJQ&codeDisplay=%7B%22trashed%22%3Atrue%7D\n";
     let parsed = backup::read(line.as_bytes(), None, None, NOW).unwrap();
     assert_eq!(parsed.format, Format::Ente);
@@ -258,7 +258,7 @@ fn ente_plain_keeps_code_display_out_of_the_token() {
     let a = &parsed.entries[0].account;
     assert!(a.pinned);
     assert_eq!(a.tags, vec!["work".to_string()]);
-    assert!(a.notes.contains("1234-5678-9012"));
+    assert!(a.notes.contains("ab12-cd34-ef56"));
     assert_eq!(parsed.entries[0].offered_recovery_codes.len(), 1);
     assert_eq!(parsed.notes.len(), 1, "{:?}", parsed.notes);
 }
