@@ -180,3 +180,68 @@ pub fn prune(folder: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
     }
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::Account;
+    use crate::vault::{MemoryStore, VaultError};
+
+    #[test]
+    fn reminder_and_auto_backups_keep_the_last_n() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let vault = Vault::create(dir.path(), &store).unwrap();
+        let add = |n: u32| {
+            vault
+                .update(|doc| {
+                    let t = crate::otp::uri::parse(&format!(
+                        "otpauth://totp/I{n}:u?secret=JBSWY3DPEHPK3PX{}",
+                        ["A", "B", "C", "D", "E"][n as usize % 5]
+                    ))
+                    .unwrap();
+                    doc.accounts.push(Account::new(t, 1));
+                    Ok::<_, VaultError>(())
+                })
+                .unwrap()
+        };
+        add(0);
+        assert!(BackupState::read(dir.path()).changed_since_backup(&vault.read().unwrap()));
+        let pw = SecretString::from("pw for auto".to_string());
+        // Not configured: nothing happens.
+        assert_eq!(auto_backup_if_changed(&vault, &pw, 10).unwrap(), None);
+        let mut state = BackupState::read(dir.path());
+        state.auto = Some(AutoBackup {
+            folder: folder.path().to_path_buf(),
+            keep: 2,
+        });
+        state.write(dir.path()).unwrap();
+        std::fs::write(folder.path().join("unrelated.txt"), "x").unwrap();
+        let first = auto_backup_if_changed(&vault, &pw, 1_700_000_000).unwrap().unwrap();
+        assert!(first.exists());
+        assert!(!BackupState::read(dir.path()).changed_since_backup(&vault.read().unwrap()));
+        // Unchanged: no new file.
+        assert_eq!(auto_backup_if_changed(&vault, &pw, 1_700_000_001).unwrap(), None);
+        for (i, n) in [1u32, 2, 3].iter().enumerate() {
+            add(*n);
+            auto_backup_if_changed(&vault, &pw, 1_700_000_100 + i as i64).unwrap().unwrap();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(folder.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&"unrelated.txt".to_string()));
+        assert!(!first.exists(), "the oldest was pruned");
+        let last = BackupState::read(dir.path()).last_backup.unwrap();
+        assert_eq!(last.accounts, 4);
+        assert_eq!(last.generation, vault.read().unwrap().generation);
+        // The newest backup opens with the passphrase and holds every account.
+        let newest = folder.path().join(names.iter().rfind(|n| n.ends_with(".twofold")).unwrap());
+        let parsed =
+            crate::backup::twofold::read(&std::fs::read(newest).unwrap(), Some(&pw)).unwrap();
+        assert_eq!(parsed.entries.len(), 4);
+    }
+}

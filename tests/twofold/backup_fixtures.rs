@@ -398,3 +398,27 @@ fn a_bad_entry_fails_alone_without_quoting_the_secret() {
         assert!(!f.reason.contains("otpauth://totp/Bad"), "{}", f.reason);
     }
 }
+
+#[test]
+fn google_export_links_in_text() {
+    // No Google-made file is in the fixtures: links made by Twofold's own encoder (tested against
+    // Google's format in otp_uri), with the parts split and surrounded by other text.
+    let tokens = reference();
+    let export = twofold::otp::migration::encode(&tokens, 77);
+    assert!(!export.unsupported.is_empty(), "Steam and 7-digit codes cannot be carried");
+    let mut text = String::from("Scanned from my phone:\n");
+    for link in &export.links {
+        text.push_str(&format!("QR code: {}\n", &**link));
+    }
+    let parsed = backup::read(text.as_bytes(), None, None, NOW).unwrap();
+    assert_eq!(parsed.format, Format::GoogleMigration);
+    assert!(parsed.failures.is_empty(), "{:?}", parsed.failures);
+    assert_eq!(parsed.entries.len(), tokens.len() - export.unsupported.len());
+    for e in &parsed.entries {
+        let want = tokens.iter().find(|t| t.secret == e.account.token().secret).unwrap();
+        assert_eq!(e.account.token().issuer, want.issuer);
+        assert_eq!(e.account.token().name, want.name);
+        assert_eq!(e.account.token().kind, want.kind);
+        assert_eq!(&*e.account.token().code_at(AT).value, &*want.code_at(AT).value);
+    }
+}
