@@ -19,7 +19,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use data_encoding::HEXLOWER_PERMISSIVE as HEX;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::crypto;
@@ -35,7 +36,7 @@ pub const SCRYPT_P: u32 = 1;
 struct File {
     version: u32,
     header: Header,
-    db: Value,
+    db: super::RawEntry,
 }
 
 #[derive(Deserialize)]
@@ -69,7 +70,7 @@ struct KeyParams {
 #[derive(Deserialize)]
 struct Db {
     version: u32,
-    entries: Vec<Value>,
+    entries: Vec<super::RawEntry>,
     #[serde(default)]
     groups: Vec<Group>,
 }
@@ -126,8 +127,11 @@ pub fn read(
             detail: format!("vault version {}", file.version),
         });
     }
-    let db: Db = match (&file.header.slots, &file.db) {
-        (Some(slots), Value::String(sealed)) => {
+    let raw_db = file.db.get().trim_start();
+    let db: Db = match (&file.header.slots, raw_db.starts_with('"')) {
+        (Some(slots), true) => {
+            let sealed: Zeroizing<String> =
+                serde_json::from_str(raw_db).map_err(|e| BackupError::json(Format::Aegis, &e))?;
             let password = super::require_password(password, Format::Aegis)?;
             let params = file
                 .header
@@ -143,8 +147,8 @@ pub fn read(
                 .ok_or_else(|| damaged("its database does not open with the key of its slot"))?;
             serde_json::from_slice(&plain).map_err(|e| BackupError::json(Format::Aegis, &e))?
         }
-        (None, Value::Object(_)) => {
-            serde_json::from_value(file.db).map_err(|e| BackupError::json(Format::Aegis, &e))?
+        (None, false) if raw_db.starts_with('{') => {
+            serde_json::from_str(raw_db).map_err(|e| BackupError::json(Format::Aegis, &e))?
         }
         _ => return Err(damaged("its header and database do not match")),
     };
@@ -165,7 +169,7 @@ pub fn read(
     let mut parsed = Parsed::new(Format::Aegis);
     for (i, raw) in db.entries.into_iter().enumerate() {
         let position = i + 1;
-        let entry: Entry = match serde_json::from_value(raw) {
+        let entry: Entry = match serde_json::from_str(raw.get()) {
             Ok(e) => e,
             Err(e) => {
                 parsed.fail(ImportFailure::new(
@@ -256,66 +260,98 @@ fn master_key(slots: &[Slot], password: &SecretString) -> Result<crypto::Key, Ba
     Err(BackupError::WrongPassword(Format::Aegis))
 }
 
+#[derive(Serialize)]
+struct DbOut<'a> {
+    version: u32,
+    entries: Vec<EntryOut<'a>>,
+    groups: Vec<GroupOut>,
+}
+
+#[derive(Serialize)]
+struct GroupOut {
+    uuid: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uuid: String,
+    name: &'a str,
+    issuer: &'a str,
+    note: Zeroizing<String>,
+    favorite: bool,
+    icon: Option<()>,
+    icon_mime: Option<()>,
+    icon_hash: Option<()>,
+    info: InfoOut,
+    groups: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct InfoOut {
+    secret: Zeroizing<String>,
+    algo: &'static str,
+    digits: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counter: Option<u64>,
+}
+
 /// The `db` object of an export: database version 3, tags as groups.
 fn db_json(accounts: &[Account]) -> Zeroizing<String> {
-    let mut group_ids: Vec<(String, String)> = Vec::new();
+    let mut groups: Vec<GroupOut> = Vec::new();
     let mut entries = Vec::with_capacity(accounts.len());
     for a in accounts {
         let t = a.token();
-        let mut groups = Vec::new();
+        let mut ids = Vec::new();
         for tag in &a.tags {
-            let id = match group_ids.iter().find(|(name, _)| name == tag) {
-                Some((_, id)) => id.clone(),
+            let id = match groups.iter().find(|g| &g.name == tag) {
+                Some(g) => g.uuid.clone(),
                 None => {
-                    let id = uuid::Uuid::new_v4().to_string();
-                    group_ids.push((tag.clone(), id.clone()));
-                    id
+                    let uuid = uuid::Uuid::new_v4().to_string();
+                    groups.push(GroupOut {
+                        uuid: uuid.clone(),
+                        name: tag.clone(),
+                    });
+                    uuid
                 }
             };
-            groups.push(id);
+            ids.push(id);
         }
-        let note = super::with_recovery_trailer(&a.notes, &a.recovery_codes);
-        let mut info = json!({
-            "secret": &*t.secret.to_base32(),
-            "algo": t.algorithm.as_str(),
-            "digits": t.digits,
-        });
-        let kind = match t.kind {
-            OtpKind::Totp { period_secs } => {
-                info["period"] = period_secs.into();
-                "totp"
-            }
-            OtpKind::Steam { period_secs } => {
-                info["period"] = period_secs.into();
-                "steam"
-            }
-            OtpKind::Hotp { counter } => {
-                info["counter"] = counter.into();
-                "hotp"
-            }
+        let (kind, period, counter) = match t.kind {
+            OtpKind::Totp { period_secs } => ("totp", Some(period_secs), None),
+            OtpKind::Steam { period_secs } => ("steam", Some(period_secs), None),
+            OtpKind::Hotp { counter } => ("hotp", None, Some(counter)),
         };
-        entries.push(json!({
-            "type": kind,
-            "uuid": a.id.to_string(),
-            "name": t.name,
-            "issuer": t.issuer,
-            "note": note,
-            "favorite": a.pinned,
-            "icon": null,
-            "icon_mime": null,
-            "icon_hash": null,
-            "info": info,
-            "groups": groups,
-        }));
+        entries.push(EntryOut {
+            kind,
+            uuid: a.id.to_string(),
+            name: &t.name,
+            issuer: &t.issuer,
+            note: Zeroizing::new(super::with_recovery_trailer(&a.notes, &a.recovery_codes)),
+            favorite: a.pinned,
+            icon: None,
+            icon_mime: None,
+            icon_hash: None,
+            info: InfoOut {
+                secret: t.secret.to_base32(),
+                algo: t.algorithm.as_str(),
+                digits: t.digits,
+                period,
+                counter,
+            },
+            groups: ids,
+        });
     }
-    let groups: Vec<Value> = group_ids
-        .into_iter()
-        .map(|(name, uuid)| json!({"uuid": uuid, "name": name}))
-        .collect();
-    let db = json!({"version": 3, "entries": entries, "groups": groups});
-    let text = Zeroizing::new(db.to_string());
-    drop(db);
-    text
+    let db = DbOut {
+        version: 3,
+        entries,
+        groups,
+    };
+    Zeroizing::new(serde_json::to_string(&db).expect("JSON serialises"))
 }
 
 /// An Aegis vault, plain (`password: None`) or encrypted with one password slot.
@@ -325,11 +361,13 @@ pub fn export(
 ) -> Result<Zeroizing<Vec<u8>>, BackupError> {
     let db = db_json(accounts);
     let Some(password) = password else {
-        let text = format!(
-            "{{\"version\":1,\"header\":{{\"slots\":null,\"params\":null}},\"db\":{}}}",
-            &*db
+        let mut text = Zeroizing::new(Vec::with_capacity(db.len() + 64));
+        text.extend_from_slice(
+            b"{\"version\":1,\"header\":{\"slots\":null,\"params\":null},\"db\":",
         );
-        return Ok(Zeroizing::new(text.into_bytes()));
+        text.extend_from_slice(db.as_bytes());
+        text.push(b'}');
+        return Ok(text);
     };
     if password.expose_secret().is_empty() {
         return Err(BackupError::EmptyPassword);

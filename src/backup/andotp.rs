@@ -12,7 +12,6 @@
 
 use age::secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::crypto;
@@ -61,7 +60,7 @@ pub fn read(
         plain = decrypt(bytes, password)?;
         &plain
     };
-    let entries: Vec<Value> =
+    let entries: Vec<super::RawEntry> =
         serde_json::from_slice(json).map_err(|e| BackupError::json(Format::AndOtp, &e))?;
     if entries.len() > super::MAX_ENTRIES {
         return Err(BackupError::TooManyEntries);
@@ -69,7 +68,7 @@ pub fn read(
     let mut parsed = Parsed::new(Format::AndOtp);
     for (i, raw) in entries.into_iter().enumerate() {
         let position = i + 1;
-        let entry: Entry = match serde_json::from_value(raw) {
+        let entry: Entry = match serde_json::from_str(raw.get()) {
             Ok(e) => e,
             Err(e) => {
                 parsed.fail(ImportFailure::new(

@@ -6,7 +6,6 @@
 //! minus one, so an HOTP code may need one extra press to resynchronise).
 
 use serde::Deserialize;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::{BackupError, Format, ImportFailure, Parsed, label_of, token_from_fields};
@@ -14,7 +13,7 @@ use crate::otp::{OtpError, Secret};
 
 #[derive(Deserialize)]
 struct File {
-    tokens: Vec<Value>,
+    tokens: Vec<super::RawEntry>,
 }
 
 #[derive(Deserialize)]
@@ -45,7 +44,7 @@ pub fn read(bytes: &[u8], now: i64) -> Result<Parsed, BackupError> {
     let mut parsed = Parsed::new(Format::FreeOtpPlus);
     for (i, raw) in file.tokens.into_iter().enumerate() {
         let position = i + 1;
-        let t: Token = match serde_json::from_value(raw) {
+        let t: Token = match serde_json::from_str(raw.get()) {
             Ok(t) => t,
             Err(e) => {
                 parsed.fail(ImportFailure::new(

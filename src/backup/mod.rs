@@ -38,6 +38,11 @@ use crate::otp::{Algorithm, OtpError, OtpKind, Secret, Token, uri};
 use crate::recovery;
 use crate::vault::{Vault, VaultDoc, VaultError};
 
+/// One entry of a JSON list, kept as a slice of the (zeroized) input until it is read: entries are
+/// parsed one at a time so that one bad entry fails alone, without a `serde_json::Value` copy of
+/// every secret lingering in memory.
+pub(crate) type RawEntry = Box<serde_json::value::RawValue>;
+
 /// Files larger than this are refused before they are read.
 pub const MAX_IMPORT_BYTES: u64 = 50 * 1024 * 1024;
 /// Entries beyond this many in one file are refused (a real export has a few hundred at most).

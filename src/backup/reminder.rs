@@ -218,14 +218,21 @@ mod tests {
         });
         state.write(dir.path()).unwrap();
         std::fs::write(folder.path().join("unrelated.txt"), "x").unwrap();
-        let first = auto_backup_if_changed(&vault, &pw, 1_700_000_000).unwrap().unwrap();
+        let first = auto_backup_if_changed(&vault, &pw, 1_700_000_000)
+            .unwrap()
+            .unwrap();
         assert!(first.exists());
         assert!(!BackupState::read(dir.path()).changed_since_backup(&vault.read().unwrap()));
         // Unchanged: no new file.
-        assert_eq!(auto_backup_if_changed(&vault, &pw, 1_700_000_001).unwrap(), None);
+        assert_eq!(
+            auto_backup_if_changed(&vault, &pw, 1_700_000_001).unwrap(),
+            None
+        );
         for (i, n) in [1u32, 2, 3].iter().enumerate() {
             add(*n);
-            auto_backup_if_changed(&vault, &pw, 1_700_000_100 + i as i64).unwrap().unwrap();
+            auto_backup_if_changed(&vault, &pw, 1_700_000_100 + i as i64)
+                .unwrap()
+                .unwrap();
         }
         let mut names: Vec<String> = std::fs::read_dir(folder.path())
             .unwrap()
@@ -239,7 +246,9 @@ mod tests {
         assert_eq!(last.accounts, 4);
         assert_eq!(last.generation, vault.read().unwrap().generation);
         // The newest backup opens with the passphrase and holds every account.
-        let newest = folder.path().join(names.iter().rfind(|n| n.ends_with(".twofold")).unwrap());
+        let newest = folder
+            .path()
+            .join(names.iter().rfind(|n| n.ends_with(".twofold")).unwrap());
         let parsed =
             crate::backup::twofold::read(&std::fs::read(newest).unwrap(), Some(&pw)).unwrap();
         assert_eq!(parsed.entries.len(), 4);

@@ -9,7 +9,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::{BackupError, Format, ImportFailure, ImportedEntry, Parsed};
@@ -25,22 +24,26 @@ struct MaFile {
 }
 
 pub fn read(bytes: &[u8], now: i64) -> Result<Parsed, BackupError> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| BackupError::json(Format::Steam, &e))?;
-    let files: Vec<Value> = match value {
-        Value::Object(mut map) if !map.contains_key("shared_secret") => {
-            match map.remove("accounts") {
-                Some(Value::Object(accounts)) => accounts.into_iter().map(|(_, v)| v).collect(),
-                Some(Value::Array(accounts)) => accounts,
-                _ => {
-                    return Err(BackupError::damaged(
-                        Format::Steam,
-                        "it has no shared_secret",
-                    ));
-                }
-            }
+    let text = super::text(bytes, Format::Steam)?;
+    let top: std::collections::BTreeMap<String, super::RawEntry> =
+        serde_json::from_str(text).map_err(|e| BackupError::json(Format::Steam, &e))?;
+    let whole = || -> Result<super::RawEntry, BackupError> {
+        serde_json::from_str(text).map_err(|e| BackupError::json(Format::Steam, &e))
+    };
+    let files: Vec<super::RawEntry> = if top.contains_key("shared_secret") {
+        vec![whole()?]
+    } else {
+        let accounts = top
+            .get("accounts")
+            .ok_or_else(|| BackupError::damaged(Format::Steam, "it has no shared_secret"))?
+            .get();
+        if accounts.trim_start().starts_with('[') {
+            serde_json::from_str(accounts).map_err(|e| BackupError::json(Format::Steam, &e))?
+        } else {
+            let map: std::collections::BTreeMap<String, super::RawEntry> =
+                serde_json::from_str(accounts).map_err(|e| BackupError::json(Format::Steam, &e))?;
+            map.into_values().collect()
         }
-        other => vec![other],
     };
     if files.len() > super::MAX_ENTRIES {
         return Err(BackupError::TooManyEntries);
@@ -48,7 +51,7 @@ pub fn read(bytes: &[u8], now: i64) -> Result<Parsed, BackupError> {
     let mut parsed = Parsed::new(Format::Steam);
     for (i, v) in files.into_iter().enumerate() {
         let position = i + 1;
-        let file: MaFile = match serde_json::from_value(v) {
+        let file: MaFile = match serde_json::from_str(v.get()) {
             Ok(f) => f,
             Err(e) => {
                 parsed.fail(ImportFailure::new(

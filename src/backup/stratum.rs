@@ -14,7 +14,6 @@ use std::collections::HashMap;
 
 use age::secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::crypto;
@@ -27,7 +26,7 @@ const HEADER_LEGACY: &[u8] = b"AuthenticatorPro";
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct File {
-    authenticators: Vec<Value>,
+    authenticators: Vec<super::RawEntry>,
     #[serde(default)]
     categories: Vec<Category>,
     #[serde(default)]
@@ -111,7 +110,7 @@ pub fn read(
     let mut parsed = Parsed::new(Format::Stratum);
     for (i, raw) in file.authenticators.into_iter().enumerate() {
         let position = i + 1;
-        let a: Authenticator = match serde_json::from_value(raw) {
+        let a: Authenticator = match serde_json::from_str(raw.get()) {
             Ok(a) => a,
             Err(e) => {
                 parsed.fail(ImportFailure::new(

@@ -16,7 +16,6 @@ use age::secrecy::{ExposeSecret, SecretString};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::crypto;
@@ -30,7 +29,7 @@ pub const PBKDF2_ROUNDS: u32 = 10_000;
 struct File {
     schema_version: u32,
     #[serde(default)]
-    services: Vec<Value>,
+    services: Vec<super::RawEntry>,
     #[serde(default)]
     services_encrypted: Option<String>,
     #[serde(default)]
@@ -92,7 +91,7 @@ pub fn read(
             ),
         });
     }
-    let services: Vec<Value> = match &file.services_encrypted {
+    let services: Vec<super::RawEntry> = match &file.services_encrypted {
         Some(sealed) if !sealed.is_empty() => {
             let password = super::require_password(password, Format::TwoFas)?;
             let plain = decrypt(sealed, password)?;
@@ -111,7 +110,7 @@ pub fn read(
     let mut parsed = Parsed::new(Format::TwoFas);
     for (i, raw) in services.into_iter().enumerate() {
         let position = i + 1;
-        let service: Service = match serde_json::from_value(raw) {
+        let service: Service = match serde_json::from_str(raw.get()) {
             Ok(s) => s,
             Err(e) => {
                 parsed.fail(ImportFailure::new(

@@ -405,7 +405,10 @@ fn google_export_links_in_text() {
     // Google's format in otp_uri), with the parts split and surrounded by other text.
     let tokens = reference();
     let export = twofold::otp::migration::encode(&tokens, 77);
-    assert!(!export.unsupported.is_empty(), "Steam and 7-digit codes cannot be carried");
+    assert!(
+        !export.unsupported.is_empty(),
+        "Steam and 7-digit codes cannot be carried"
+    );
     let mut text = String::from("Scanned from my phone:\n");
     for link in &export.links {
         text.push_str(&format!("QR code: {}\n", &**link));
@@ -413,12 +416,21 @@ fn google_export_links_in_text() {
     let parsed = backup::read(text.as_bytes(), None, None, NOW).unwrap();
     assert_eq!(parsed.format, Format::GoogleMigration);
     assert!(parsed.failures.is_empty(), "{:?}", parsed.failures);
-    assert_eq!(parsed.entries.len(), tokens.len() - export.unsupported.len());
+    assert_eq!(
+        parsed.entries.len(),
+        tokens.len() - export.unsupported.len()
+    );
     for e in &parsed.entries {
-        let want = tokens.iter().find(|t| t.secret == e.account.token().secret).unwrap();
+        let want = tokens
+            .iter()
+            .find(|t| t.secret == e.account.token().secret)
+            .unwrap();
         assert_eq!(e.account.token().issuer, want.issuer);
         assert_eq!(e.account.token().name, want.name);
         assert_eq!(e.account.token().kind, want.kind);
-        assert_eq!(&*e.account.token().code_at(AT).value, &*want.code_at(AT).value);
+        assert_eq!(
+            &*e.account.token().code_at(AT).value,
+            &*want.code_at(AT).value
+        );
     }
 }
