@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
 use crate::account::{self, Account, RECOVERY_LOW_WATER};
+use crate::backup::{self, BackupError, Format, Preview};
 use crate::clock::{Clock, SystemClock, format_rfc3339};
 use crate::otp::{self, Algorithm, OtpKind, Secret, Token, migration, uri};
 use crate::recovery;
@@ -87,6 +88,94 @@ pub enum Command {
     Recovery(RecoveryArgs),
     /// Go back to the previous version of the vault file (vault.age.1) after damage.
     RestorePrevious,
+    /// Import accounts from a Twofold backup or another app's export. Prints what would change;
+    /// nothing is written without --yes.
+    Import(ImportArgs),
+    /// Export every account: an encrypted Twofold backup (the default), an Aegis vault or an
+    /// otpauth:// list.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormatArg {
+    Auto,
+    Twofold,
+    Aegis,
+    #[value(name = "2fas")]
+    TwoFas,
+    Andotp,
+    Bitwarden,
+    Ente,
+    FreeotpPlus,
+    Otpauth,
+    GoogleMigration,
+    Proton,
+    Stratum,
+    Steam,
+}
+
+impl ImportFormatArg {
+    fn format(self) -> Option<Format> {
+        Some(match self {
+            ImportFormatArg::Auto => return None,
+            ImportFormatArg::Twofold => Format::Twofold,
+            ImportFormatArg::Aegis => Format::Aegis,
+            ImportFormatArg::TwoFas => Format::TwoFas,
+            ImportFormatArg::Andotp => Format::AndOtp,
+            ImportFormatArg::Bitwarden => Format::Bitwarden,
+            ImportFormatArg::Ente => Format::Ente,
+            ImportFormatArg::FreeotpPlus => Format::FreeOtpPlus,
+            ImportFormatArg::Otpauth => Format::Otpauth,
+            ImportFormatArg::GoogleMigration => Format::GoogleMigration,
+            ImportFormatArg::Proton => Format::Proton,
+            ImportFormatArg::Stratum => Format::Stratum,
+            ImportFormatArg::Steam => Format::Steam,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Twofold,
+    Otpauth,
+    Aegis,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// Its kind; `auto` tells it from the content.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: ImportFormatArg,
+    /// For an encrypted file: read its password from this file (`-`: standard input) instead of
+    /// asking on the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Import what the preview lists (without it, nothing is written).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write (never replaced unless --force is given).
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "twofold")]
+    pub format: ExportFormatArg,
+    /// Read the password for the file from this file (`-`: standard input) instead of asking twice
+    /// on the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Aegis only: write the vault without encryption.
+    #[arg(long)]
+    pub unencrypted: bool,
+    /// Confirm writing secrets unencrypted (otpauth, or Aegis with --unencrypted).
+    #[arg(long)]
+    pub yes: bool,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -278,6 +367,8 @@ pub fn run(cli: Cli, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
         Command::Code(args) => code(&ctx, args, out),
         Command::Remove { query, yes } => remove(&ctx, &query, yes, out),
         Command::Recovery(args) => recovery_cmd(&ctx, args, out),
+        Command::Import(args) => import(&ctx, args, out),
+        Command::Export(args) => export(&ctx, args, out),
         Command::RestorePrevious => {
             let profile =
                 Profile::read(&ctx.dir)?.ok_or_else(|| VaultError::NoVault(ctx.dir.clone()))?;
@@ -603,6 +694,264 @@ fn add_codes(vault: &Vault, query: &str, codes: Vec<String>, out: &mut dyn Write
         "added {added} recovery codes to {label}{note}; {left} unused"
     )?;
     Ok(())
+}
+
+/// How many lines of each kind the import preview prints before summarising.
+const PREVIEW_LINES: usize = 200;
+
+fn import(ctx: &Ctx, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
+    let bytes = backup::read_file(&args.file)?;
+    let format = args.format.format();
+    let now = ctx.now();
+    let given = match &args.password_file {
+        Some(path) => Some(password_from(Some(path), false, "the file's password")?),
+        None => None,
+    };
+    let parsed = match backup::read(&bytes, format, given.as_ref(), now) {
+        Err(BackupError::PasswordNeeded(f)) => {
+            let password = password_from(None, false, &format!("this {f} is encrypted"))?;
+            backup::read(&bytes, format, Some(&password), now)?
+        }
+        other => other?,
+    };
+    drop(bytes);
+    if parsed.entries.is_empty() && !parsed.failures.is_empty() {
+        let first = &parsed.failures[0];
+        bail!(
+            "no account in {} could be read ({} failed; the first, {}: {}); nothing was imported",
+            args.file.display(),
+            parsed.failures.len(),
+            first.describe(),
+            first.reason
+        );
+    }
+    let doc = match Profile::read(&ctx.dir)? {
+        Some(_) => Some(ctx.open()?.read()?),
+        None => None,
+    };
+    let empty = crate::vault::VaultDoc {
+        format: String::new(),
+        version: 0,
+        vault_id: uuid::Uuid::nil(),
+        generation: 0,
+        accounts: Vec::new(),
+    };
+    let preview = backup::preview(parsed, doc.as_ref().unwrap_or(&empty));
+    print_preview(&preview, out)?;
+    if !args.yes {
+        writeln!(
+            out,
+            "nothing was imported: run again with --yes to import the {} accounts listed as `add`",
+            preview.to_add.len()
+        )?;
+        return Ok(());
+    }
+    if preview.to_add.is_empty() {
+        writeln!(
+            out,
+            "nothing to import: every account is already in the vault"
+        )?;
+        return Ok(());
+    }
+    let vault = ctx.open_or_create()?;
+    let applied = backup::apply(preview, &vault)?;
+    for label in &applied.skipped {
+        writeln!(out, "skipped {label}: added meanwhile by another program")?;
+    }
+    writeln!(
+        out,
+        "imported {} accounts ({} recovery codes)",
+        applied.added.len(),
+        applied.recovery_codes_added
+    )?;
+    Ok(())
+}
+
+fn print_preview(preview: &Preview, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "{}: {} to add, {} already in the vault (skipped), {} failed",
+        preview.format,
+        preview.to_add.len(),
+        preview.duplicates.len(),
+        preview.failures.len()
+    )?;
+    for e in preview.to_add.iter().take(PREVIEW_LINES) {
+        let codes = e.account.recovery_codes.len() + e.offered_recovery_codes.len();
+        let extra = if codes > 0 {
+            format!(" (with {codes} recovery codes)")
+        } else {
+            String::new()
+        };
+        writeln!(out, "  add   {}{extra}", e.label())?;
+    }
+    more(out, preview.to_add.len())?;
+    for d in preview.duplicates.iter().take(PREVIEW_LINES) {
+        match &d.existing {
+            Some(existing) => writeln!(
+                out,
+                "  skip  {}: already in the vault as {existing}",
+                d.label
+            )?,
+            None => writeln!(out, "  skip  {}: repeated in the file", d.label)?,
+        }
+    }
+    more(out, preview.duplicates.len())?;
+    for f in preview.failures.iter().take(PREVIEW_LINES) {
+        writeln!(out, "  fail  {}: {}", f.describe(), f.reason)?;
+    }
+    more(out, preview.failures.len())?;
+    for note in &preview.notes {
+        writeln!(out, "  note  {note}")?;
+    }
+    Ok(())
+}
+
+fn more(out: &mut dyn Write, n: usize) -> Result<()> {
+    if n > PREVIEW_LINES {
+        writeln!(out, "  ... and {} more", n - PREVIEW_LINES)?;
+    }
+    Ok(())
+}
+
+fn export(ctx: &Ctx, args: ExportArgs, out: &mut dyn Write) -> Result<()> {
+    let path = &args.file;
+    if args.unencrypted && args.format != ExportFormatArg::Aegis {
+        bail!(
+            "--unencrypted applies to --format aegis only (the otpauth list is always unencrypted)"
+        );
+    }
+    if path.exists() && !args.force {
+        return Err(BackupError::Exists(path.clone()).into());
+    }
+    let unencrypted = args.format == ExportFormatArg::Otpauth || args.unencrypted;
+    if unencrypted && !args.yes {
+        if !io::stdin().is_terminal() {
+            bail!(
+                "{} would hold every secret unencrypted: anyone who reads it can make your codes; add --yes to write it anyway",
+                path.display()
+            );
+        }
+        eprint!(
+            "{} will hold every secret UNENCRYPTED: anyone who reads it can make your codes. Write it? [y/N] ",
+            path.display()
+        );
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            bail!("nothing was exported");
+        }
+    }
+    let vault = ctx.open()?;
+    let doc = vault.read()?;
+    if doc.accounts.is_empty() {
+        bail!("the vault has no accounts to export");
+    }
+    let now = ctx.now();
+    let bytes: Zeroizing<Vec<u8>> = match args.format {
+        ExportFormatArg::Twofold => {
+            let password = password_from(
+                args.password_file.as_deref(),
+                true,
+                "the backup needs a passphrase",
+            )?;
+            Zeroizing::new(backup::twofold::export(&doc.accounts, &password, now)?)
+        }
+        ExportFormatArg::Aegis if args.unencrypted => backup::aegis::export(&doc.accounts, None)?,
+        ExportFormatArg::Aegis => {
+            let password = password_from(
+                args.password_file.as_deref(),
+                true,
+                "the Aegis vault needs a password",
+            )?;
+            backup::aegis::export(&doc.accounts, Some(&password))?
+        }
+        ExportFormatArg::Otpauth => Zeroizing::new(
+            backup::otpauth_list::export(&doc.accounts)
+                .as_bytes()
+                .to_vec(),
+        ),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("{} is not a file name", path.display()))?
+        .to_str()
+        .ok_or_else(|| anyhow!("{} is not a valid file name", path.display()))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.exists() && !args.force {
+        return Err(BackupError::Exists(path.clone()).into());
+    }
+    crate::vault::file::write_atomic(parent, name, &bytes).map_err(|source| {
+        BackupError::Write {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    if args.format == ExportFormatArg::Twofold {
+        backup::reminder::record_backup(&ctx.dir, &doc, Some(path), now)?;
+    }
+    let what = match args.format {
+        ExportFormatArg::Twofold => "an encrypted Twofold backup (open it with `age -d`)",
+        ExportFormatArg::Aegis if args.unencrypted => "an unencrypted Aegis vault",
+        ExportFormatArg::Aegis => "an encrypted Aegis vault",
+        ExportFormatArg::Otpauth => "an unencrypted otpauth list",
+    };
+    writeln!(
+        out,
+        "exported {} accounts to {} as {what}",
+        doc.accounts.len(),
+        path.display()
+    )?;
+    if unencrypted {
+        eprintln!(
+            "twofold: warning: {} holds your secrets unencrypted; delete it once it is imported",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A file password from `--password-file` (`-`: standard input), else the terminal (twice when
+/// `confirm`). Never from the command line.
+fn password_from(
+    file: Option<&Path>,
+    confirm: bool,
+    why: &str,
+) -> Result<age::secrecy::SecretString> {
+    use age::secrecy::ExposeSecret;
+    if let Some(path) = file {
+        let text = read_text_arg(path).context("could not read the password file")?;
+        let password = passphrase(text);
+        if password.expose_secret().is_empty() {
+            bail!("the password file is empty");
+        }
+        return Ok(password);
+    }
+    if !io::stdin().is_terminal() {
+        bail!(
+            "{why}: give it with --password-file FILE (or - for standard input), or run in a terminal"
+        );
+    }
+    let first = Zeroizing::new(rpassword::prompt_password("Password: ")?);
+    if first.is_empty() {
+        bail!("the password must not be empty");
+    }
+    if confirm {
+        let second = Zeroizing::new(rpassword::prompt_password("Repeat the password: ")?);
+        if first != second {
+            bail!("the two passwords differ; nothing was exported");
+        }
+        if first.chars().count() < 10 {
+            eprintln!(
+                "twofold: warning: a password of {} characters is weak; four or more random words are better",
+                first.chars().count()
+            );
+        }
+    }
+    Ok(passphrase(first))
 }
 
 /// A command-line value, or standard input for `-`, in zeroized memory.

@@ -2,6 +2,7 @@
 //! Only `ui` depends on egui; the command line and the window both call the rest.
 
 pub mod account;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod otp;

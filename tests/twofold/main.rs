@@ -1,5 +1,9 @@
 //! Twofold's integration tests: one binary, one module per area.
 
+mod backup_age;
+mod backup_cli;
+mod backup_fixtures;
+mod backup_hostile;
 mod common;
 mod otp_cli;
 mod otp_oathtool;
