@@ -70,6 +70,7 @@ impl TwofoldApp {
         let typing = focused.is_some();
         let in_search = focused == Some(search_id());
         let mut events = Vec::new();
+        let mut quit = false;
         ctx.input_mut(|i| {
             if i.consume_key(Modifiers::COMMAND, Key::F) {
                 self.focus_search = true;
@@ -77,9 +78,8 @@ impl TwofoldApp {
             if i.consume_key(Modifiers::COMMAND, Key::N) {
                 self.add.get_or_insert_with(Default::default);
             }
-            if i.consume_key(Modifiers::COMMAND, Key::Q) {
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
+            // Never call back into ctx while its input is borrowed: it would deadlock.
+            quit = i.consume_key(Modifiers::COMMAND, Key::Q);
             if i.consume_key(Modifiers::COMMAND, Key::L) {
                 self.commands.push(Cmd::Lock);
             }
@@ -111,6 +111,9 @@ impl TwofoldApp {
             }
         });
         self.commands.extend(events);
+        if quit {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
@@ -120,7 +123,7 @@ impl TwofoldApp {
                 egui::TextEdit::singleline(&mut self.search)
                     .id(search_id())
                     .hint_text("issuer, name or tag")
-                    .desired_width(ui.available_width() - 190.0),
+                    .desired_width((ui.available_width() - 250.0).max(120.0)),
             );
             let search = search.labelled_by(label.id);
             if std::mem::take(&mut self.focus_search) {
