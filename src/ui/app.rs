@@ -675,9 +675,13 @@ impl TwofoldApp {
 }
 
 impl eframe::App for TwofoldApp {
+    /// Also runs while the window is hidden (during a screen capture), so job results still arrive.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.tick(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        self.tick(&ctx);
         self.root_ui(ui);
         for cmd in std::mem::take(&mut self.commands) {
             self.apply(&ctx, cmd);
