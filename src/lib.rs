@@ -5,5 +5,6 @@ pub mod account;
 pub mod cli;
 pub mod clock;
 pub mod otp;
+pub mod qr;
 pub mod recovery;
 pub mod vault;
