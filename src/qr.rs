@@ -26,6 +26,9 @@ pub const MAX_SIDE: u32 = 16_384;
 pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 /// Images with more pixels than this are scanned downscaled and in tiles (a 4K screenshot is 8.3 MP).
 const LARGE_PIXELS: u64 = 4_000_000;
+/// Above this transition density an image is noise, not a screenshot (a screenshot's is a few
+/// per cent; a whole-frame code at 2 px per module about 25 %; random pixels 40 % and more).
+const MAX_NOISE: f64 = 0.3;
 /// Upscaled attempts stay under this many pixels.
 const MAX_UPSCALED_PIXELS: u64 = 12_000_000;
 /// The light border added around every attempt, in pixels.
@@ -284,6 +287,18 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     }
     let large = u64::from(w) * u64::from(h) > LARGE_PIXELS;
     let mut found: Vec<QrText> = Vec::new();
+    // rqrr's detector is quadratic in finder-pattern candidates, and noise is full of them: an image
+    // that is mostly noise (random pixels, a photo of a texture) would take minutes. Such an image
+    // is not scanned; a code in it is found once it is cropped to the code.
+    let probe = if large {
+        downscale2(gray)
+    } else {
+        gray.clone()
+    };
+    if transition_density(&adaptive_threshold(&probe), probe.width() as usize) > MAX_NOISE {
+        return found;
+    }
+    drop(probe);
 
     if large {
         // Full-resolution passes over 8 MP cost rqrr a lot; a 2× box downscale keeps codes of 4 or
@@ -480,6 +495,17 @@ fn adaptive_threshold(gray: &GrayImage) -> Vec<bool> {
     bits
 }
 
+/// The share of horizontally adjacent pixel pairs that differ in a bitmap `width` wide.
+fn transition_density(bits: &[bool], width: usize) -> f64 {
+    let mut changes = 0usize;
+    let mut pairs = 0usize;
+    for row in bits.chunks(width.max(1)) {
+        changes += row.windows(2).filter(|p| p[0] != p[1]).count();
+        pairs += row.len().saturating_sub(1);
+    }
+    changes as f64 / pairs.max(1) as f64
+}
+
 /// Global thresholds at the valleys of the histogram: Otsu's, and Otsu's again within each of the
 /// two classes it splits. A code on a grey panel of a bright page (low contrast) has three levels.
 fn histogram_thresholds(gray: &GrayImage) -> Vec<u8> {
@@ -532,6 +558,8 @@ fn global_threshold(gray: &GrayImage, t: u8) -> Vec<bool> {
 pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
     let dims = gray.dimensions();
     let mut out = Vec::new();
+    let density = transition_density(&adaptive_threshold(gray), dims.0 as usize);
+    out.push((format!("density {density:.3}"), 0, 0));
     let mut note = |name: String, a: Attempt| out.push((name, a.texts.len(), a.failed));
     note("gray".into(), rqrr_gray(gray, false));
     note("gray-inv".into(), rqrr_gray(gray, true));
