@@ -290,39 +290,38 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     // rqrr's detector is quadratic in finder-pattern candidates, and noise is full of them: an image
     // that is mostly noise (random pixels, a photo of a texture) would take minutes. Such an image
     // is not scanned; a code in it is found once it is cropped to the code.
-    let probe = if large {
-        downscale2(gray)
-    } else {
-        gray.clone()
-    };
-    if transition_density(&adaptive_threshold(&probe), probe.width() as usize) > MAX_NOISE {
+    // The probe is the adaptive bitmap the ladder needs anyway (of the half image when large).
+    let half = large.then(|| downscale2(gray));
+    let probe = half.as_ref().unwrap_or(gray);
+    let probe_bits = adaptive_threshold(probe);
+    if transition_density(&probe_bits, probe.width() as usize) > MAX_NOISE {
         return found;
     }
-    drop(probe);
-
-    if large {
+    if let Some(half) = &half {
         // Full-resolution passes over 8 MP cost rqrr a lot; a 2× box downscale keeps codes of 4 or
         // more pixels per module readable, and the threshold undoes the smoothing.
-        let half = downscale2(gray);
-        if done(rqrr_gray(&half, false), &mut found) {
-            return found;
-        }
-        let bits = adaptive_threshold(&half);
-        if done(rqrr_bits(&bits, half.dimensions(), false), &mut found)
-            || done(rqrr_bits(&bits, half.dimensions(), true), &mut found)
+        if done(rqrr_gray(half, false), &mut found)
+            || done(rqrr_bits(&probe_bits, half.dimensions(), false), &mut found)
+            || done(rqrr_bits(&probe_bits, half.dimensions(), true), &mut found)
         {
             return found;
         }
     }
-    if done(rqrr_gray(gray, false), &mut found) || done(rqrr_gray(gray, true), &mut found) {
-        return found;
-    }
-    let bits = adaptive_threshold(gray);
+    // The adaptive bitmap first: it is already made, and reads most screenshots; then rqrr's own
+    // threshold on the grey image, each the right way round and inverted.
+    let bits = if large {
+        adaptive_threshold(gray)
+    } else {
+        probe_bits
+    };
     if done(rqrr_bits(&bits, (w, h), false), &mut found)
+        || done(rqrr_gray(gray, false), &mut found)
         || done(rqrr_bits(&bits, (w, h), true), &mut found)
+        || done(rqrr_gray(gray, true), &mut found)
     {
         return found;
     }
+    drop(bits);
     // A code on a grey panel of a bright page: the local mean sees the page; the histogram's
     // valleys separate the panel from the code.
     for t in histogram_thresholds(gray) {
