@@ -39,6 +39,7 @@ fn empty_doc() -> VaultDoc {
         vault_id: uuid::Uuid::nil(),
         generation: 0,
         accounts: Vec::new(),
+        export_parts: Default::default(),
     }
 }
 

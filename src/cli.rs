@@ -12,10 +12,11 @@ use crate::account::{self, Account, RECOVERY_LOW_WATER};
 use crate::backup::{self, BackupError, Format, Preview};
 use crate::clock::{Clock, SystemClock, format_rfc3339};
 use crate::otp::{self, Algorithm, OtpKind, Secret, Token, migration, uri};
-use crate::recovery;
 use crate::vault::{
-    KeyStore, KeyStoreKind, KeyringStore, PassphraseStore, Profile, Vault, VaultError, passphrase,
+    KeyStore, KeyStoreKind, KeyringStore, PassphraseStore, Profile, Vault, VaultDoc, VaultError,
+    passphrase,
 };
+use crate::{qr, recovery};
 
 const VERSION: &str = if env!("TWOFOLD_GIT_COMMIT").is_empty() {
     env!("CARGO_PKG_VERSION")
@@ -94,6 +95,9 @@ pub enum Command {
     /// Export every account: an encrypted Twofold backup (the default), an Aegis vault or an
     /// otpauth:// list.
     Export(ExportArgs),
+    /// Print every otpauth:// and otpauth-migration:// link in QR codes of images, the clipboard's
+    /// image or the screen, one a line (exit status 1 when there is none).
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -178,6 +182,20 @@ pub struct ExportArgs {
     pub force: bool,
 }
 
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).multiple(false))]
+pub struct ScanArgs {
+    /// Image files: PNG, JPEG, WebP, BMP or GIF (screenshots, photos, saved codes).
+    #[arg(value_name = "IMAGE", group = "source")]
+    pub images: Vec<PathBuf>,
+    /// Scan the image on the clipboard.
+    #[arg(long, group = "source")]
+    pub clipboard: bool,
+    /// Scan every monitor.
+    #[arg(long, group = "source")]
+    pub screen: bool,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum KeyStoreArg {
     Keyring,
@@ -201,8 +219,12 @@ pub enum AlgorithmArg {
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// An otpauth:// or otpauth-migration:// link; `-` reads it from standard input.
-    #[arg(value_name = "OTPAUTH", conflicts_with = "secret")]
+    #[arg(value_name = "OTPAUTH", conflicts_with_all = ["secret", "qr"])]
     pub link: Option<String>,
+    /// Add the accounts in the QR codes of these images (a Google Authenticator export may span
+    /// several).
+    #[arg(long, value_name = "IMAGE", num_args = 1.., conflicts_with = "secret")]
+    pub qr: Vec<PathBuf>,
     /// The secret in base32 (`-`: standard input, which keeps it out of `ps`).
     #[arg(long, value_name = "BASE32", requires = "name")]
     pub secret: Option<String>,
@@ -355,6 +377,10 @@ pub fn run(cli: Cli, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
     {
         return code_from_link(link, *at, clock, out);
     }
+    // Nor does scanning.
+    if let Command::Scan(args) = &command {
+        return scan(args, out);
+    }
     let ctx = Ctx {
         dir: data_dir(cli.data_dir)?,
         passphrase_file: cli.vault_passphrase_file,
@@ -369,6 +395,7 @@ pub fn run(cli: Cli, clock: &dyn Clock, out: &mut dyn Write) -> Result<()> {
         Command::Recovery(args) => recovery_cmd(&ctx, args, out),
         Command::Import(args) => import(&ctx, args, out),
         Command::Export(args) => export(&ctx, args, out),
+        Command::Scan(_) => unreachable!("handled above"),
         Command::RestorePrevious => {
             let profile =
                 Profile::read(&ctx.dir)?.ok_or_else(|| VaultError::NoVault(ctx.dir.clone()))?;
@@ -402,14 +429,33 @@ fn init(ctx: &Ctx, key_store: KeyStoreArg, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// One part of a multi-code Google Authenticator export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ExportPart {
+    batch_id: i32,
+    batch_index: i32,
+    batch_size: i32,
+}
+
+/// What `add` found to add.
+#[derive(Default)]
+struct ToAdd {
+    tokens: Vec<Token>,
+    parts: Vec<ExportPart>,
+}
+
 fn add(ctx: &Ctx, args: AddArgs, out: &mut dyn Write) -> Result<()> {
-    let tokens = tokens_to_add(&args)?;
+    let found = if args.qr.is_empty() {
+        tokens_to_add(&args)?
+    } else {
+        tokens_from_images(&args.qr)?
+    };
     let vault = ctx.open_or_create()?;
     let now = ctx.now();
-    let (added, skipped) = vault.update(|doc| -> Result<_> {
+    let (added, skipped, exports) = vault.update(|doc| -> Result<_> {
         let mut added = Vec::new();
         let mut skipped = Vec::new();
-        for token in tokens {
+        for token in found.tokens {
             if let Some(existing) = doc.accounts.iter().find(|a| a.is_duplicate_of(&token)) {
                 skipped.push(existing.label());
                 continue;
@@ -418,13 +464,18 @@ fn add(ctx: &Ctx, args: AddArgs, out: &mut dyn Write) -> Result<()> {
             added.push(account.label());
             doc.accounts.push(account);
         }
+        let exports = note_export_parts(doc, &found.parts, now);
         if added.is_empty() {
-            bail!(
+            let mut why = format!(
                 "already in the vault: {}; nothing was added",
                 skipped.join(", ")
             );
+            for line in &exports {
+                why.push_str(&format!(" ({line})"));
+            }
+            bail!(why);
         }
-        Ok((added, skipped))
+        Ok((added, skipped, exports))
     })?;
     for label in added {
         writeln!(out, "added {label}")?;
@@ -432,31 +483,120 @@ fn add(ctx: &Ctx, args: AddArgs, out: &mut dyn Write) -> Result<()> {
     for label in skipped {
         writeln!(out, "skipped {label}: already in the vault")?;
     }
+    for line in exports {
+        writeln!(out, "{line}")?;
+    }
     Ok(())
 }
 
-fn tokens_to_add(args: &AddArgs) -> Result<Vec<Token>> {
+/// Records the export parts seen and says, per export of several parts, which are still missing.
+fn note_export_parts(doc: &mut VaultDoc, parts: &[ExportPart], now: i64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut ids: Vec<i32> = parts
+        .iter()
+        .filter(|p| p.batch_size > 1)
+        .map(|p| p.batch_id)
+        .collect();
+    ids.dedup();
+    for id in ids {
+        let mut here: Vec<i32> = Vec::new();
+        let mut state = None;
+        for p in parts.iter().filter(|p| p.batch_id == id) {
+            here.push(p.batch_index);
+            state = Some(
+                doc.note_export_part(id, p.batch_index, p.batch_size, now)
+                    .clone(),
+            );
+        }
+        let Some(state) = state else { continue };
+        here.sort_unstable();
+        here.dedup();
+        let missing = state.missing();
+        let size = state.batch_size;
+        let head = format!(
+            "Google Authenticator export: {} of {size} added",
+            part_list(&here)
+        );
+        lines.push(if missing.is_empty() {
+            format!("{head}; all {size} parts are in the vault now")
+        } else {
+            format!("{head}; {} still missing", part_list(&missing))
+        });
+    }
+    lines
+}
+
+/// "part 2" or "parts 1, 3" (1-based).
+fn part_list(indices: &[i32]) -> String {
+    let numbers: Vec<String> = indices.iter().map(|i| (i + 1).to_string()).collect();
+    let word = if numbers.len() == 1 { "part" } else { "parts" };
+    format!("{word} {}", numbers.join(", "))
+}
+
+/// The accounts of one otpauth or otpauth-migration link, and its export part.
+fn tokens_from_link(link: &str, found: &mut ToAdd) -> Result<()> {
+    if migration::looks_like_migration(link) {
+        let batch = migration::parse(link)?;
+        for (i, entry) in batch.entries.into_iter().enumerate() {
+            found
+                .tokens
+                .push(entry.with_context(|| format!("account {} of the export", i + 1))?);
+        }
+        found.parts.push(ExportPart {
+            batch_id: batch.batch_id,
+            batch_index: batch.batch_index,
+            batch_size: batch.batch_size,
+        });
+        return Ok(());
+    }
+    found.tokens.push(uri::parse(link)?);
+    Ok(())
+}
+
+/// Every account in the QR codes of the images; an unreadable image or a code without an
+/// otpauth link is an error, so nothing is added from half a set.
+fn tokens_from_images(images: &[PathBuf]) -> Result<ToAdd> {
+    let mut texts: Vec<qr::QrText> = Vec::new();
+    for path in images {
+        let found =
+            qr::decode_file(path).with_context(|| format!("could not scan {}", path.display()))?;
+        if found.is_empty() {
+            bail!("no QR code found in {}", path.display());
+        }
+        for text in found {
+            if !texts.contains(&text) {
+                texts.push(text);
+            }
+        }
+    }
+    let mut found = ToAdd::default();
+    let mut other = 0;
+    for text in &texts {
+        match text.content() {
+            qr::QrContent::Other => other += 1,
+            _ => tokens_from_link(text.as_str(), &mut found)?,
+        }
+    }
+    if found.tokens.is_empty() {
+        bail!("the QR codes hold no otpauth:// or otpauth-migration:// link; nothing was added");
+    }
+    if other > 0 {
+        eprintln!("twofold: ignored {other} QR code(s) that hold no otpauth link");
+    }
+    Ok(found)
+}
+
+fn tokens_to_add(args: &AddArgs) -> Result<ToAdd> {
     if let Some(link) = &args.link {
         let link = text_arg(link)?;
-        if migration::looks_like_migration(&link) {
-            let batch = migration::parse(&link)?;
-            let mut tokens = Vec::new();
-            for (i, entry) in batch.entries.into_iter().enumerate() {
-                tokens.push(entry.with_context(|| format!("account {} of the export", i + 1))?);
-            }
-            if batch.batch_size > 1 {
-                eprintln!(
-                    "twofold: this is part {} of {} of a Google Authenticator export; add the other parts too",
-                    batch.batch_index + 1,
-                    batch.batch_size
-                );
-            }
-            return Ok(tokens);
-        }
-        return Ok(vec![uri::parse(&link)?]);
+        let mut found = ToAdd::default();
+        tokens_from_link(link.trim(), &mut found)?;
+        return Ok(found);
     }
     let Some(secret) = &args.secret else {
-        bail!("give an otpauth:// link, or --secret with --name (see `twofold add --help`)");
+        bail!(
+            "give an otpauth:// link, --qr IMAGE..., or --secret with --name (see `twofold add --help`)"
+        );
     };
     let secret = Secret::from_base32(&text_arg(secret)?)?;
     let algorithm = match args.algorithm {
@@ -494,7 +634,67 @@ fn tokens_to_add(args: &AddArgs) -> Result<Vec<Token>> {
         extra_params: Vec::new(),
     };
     token.validate()?;
-    Ok(vec![token])
+    Ok(ToAdd {
+        tokens: vec![token],
+        parts: Vec::new(),
+    })
+}
+
+/// `twofold scan`: prints every otpauth and otpauth-migration link found, one a line.
+fn scan(args: &ScanArgs, out: &mut dyn Write) -> Result<()> {
+    let mut texts: Vec<qr::QrText> = Vec::new();
+    let mut merge = |found: Vec<qr::QrText>| {
+        for text in found {
+            if !texts.contains(&text) {
+                texts.push(text);
+            }
+        }
+    };
+    let mut unreadable = 0;
+    let source = if args.screen {
+        merge(qr::decode_screens()?);
+        "the screen".to_string()
+    } else if args.clipboard {
+        merge(qr::decode_clipboard()?);
+        "the clipboard's image".to_string()
+    } else {
+        for path in &args.images {
+            match qr::decode_file(path) {
+                Ok(found) => merge(found),
+                Err(e) => {
+                    unreadable += 1;
+                    eprintln!("twofold: could not scan {}: {e}", path.display());
+                }
+            }
+        }
+        match args.images.as_slice() {
+            [one] => one.display().to_string(),
+            many => format!("the {} images", many.len()),
+        }
+    };
+    let mut printed = 0;
+    let mut other = 0;
+    for text in &texts {
+        if text.content() == qr::QrContent::Other {
+            other += 1;
+            continue;
+        }
+        writeln!(out, "{}", text.as_str())?;
+        printed += 1;
+    }
+    if other > 0 {
+        eprintln!("twofold: ignored {other} QR code(s) that hold no otpauth link");
+    }
+    if unreadable > 0 {
+        bail!(
+            "{unreadable} of {} images could not be scanned",
+            args.images.len()
+        );
+    }
+    if printed == 0 {
+        bail!("no QR code with an otpauth link found in {source}");
+    }
+    Ok(())
 }
 
 fn list(ctx: &Ctx, json: bool, at: Option<u64>, out: &mut dyn Write) -> Result<()> {
@@ -735,6 +935,7 @@ fn import(ctx: &Ctx, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
         vault_id: uuid::Uuid::nil(),
         generation: 0,
         accounts: Vec::new(),
+        export_parts: Default::default(),
     };
     let preview = backup::preview(parsed, doc.as_ref().unwrap_or(&empty));
     print_preview(&preview, out)?;

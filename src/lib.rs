@@ -6,6 +6,7 @@ pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod otp;
+pub mod qr;
 pub mod recovery;
 pub mod ui;
 pub mod vault;

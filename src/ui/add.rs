@@ -208,6 +208,9 @@ impl TwofoldApp {
                     if ui.button("Choose image…").clicked() {
                         commands.push(Cmd::PickImage);
                     }
+                    if ui.button("Scan screen").clicked() {
+                        commands.push(Cmd::ScanScreen);
+                    }
                     if ui.button("Paste from clipboard").clicked() {
                         commands.push(Cmd::PasteFromClipboard);
                     }

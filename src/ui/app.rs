@@ -67,6 +67,7 @@ pub enum Cmd {
     PasteText(Zeroizing<String>),
     PasteImage(ClipboardImage),
     PickImage,
+    ScanScreen,
     ScanFiles(Vec<PathBuf>),
     PickRecoveryFile(Uuid),
 }
@@ -109,6 +110,8 @@ pub enum JobResult {
     Picked(Vec<PathBuf>),
     RecoveryFile(Uuid, Result<Zeroizing<String>, String>),
     Scanned(Result<Vec<Zeroizing<String>>, String>),
+    /// The screen was captured; the window was hidden meanwhile and comes back.
+    ScreenScanned(Result<Vec<Zeroizing<String>>, String>),
 }
 
 pub struct TwofoldApp {
@@ -338,10 +341,24 @@ impl TwofoldApp {
                 let dialog = self.add.get_or_insert_with(Default::default);
                 dialog.take_scanned(texts);
             }
+            JobResult::ScreenScanned(result) => {
+                self.ctx
+                    .send_viewport_cmd(egui::ViewportCommand::Visible(true));
+                self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+                self.handle_job_scanned(result);
+            }
             JobResult::Scanned(Err(why)) => {
                 let dialog = self.add.get_or_insert_with(Default::default);
                 dialog.message = Some(why);
             }
+        }
+    }
+
+    fn handle_job_scanned(&mut self, result: Result<Vec<Zeroizing<String>>, String>) {
+        let dialog = self.add.get_or_insert_with(Default::default);
+        match result {
+            Ok(texts) => dialog.take_scanned(texts),
+            Err(why) => dialog.message = Some(why),
         }
     }
 
@@ -584,6 +601,14 @@ impl TwofoldApp {
                 self.spawn_job(move || {
                     let picked = pollster::block_on(dialog).unwrap_or_default();
                     JobResult::Picked(picked.into_iter().map(|f| f.path().to_path_buf()).collect())
+                });
+            }
+            Cmd::ScanScreen => {
+                // Hide the window so that it does not cover the code being captured.
+                ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
+                self.spawn_job(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(400));
+                    JobResult::ScreenScanned(super::scan::screens())
                 });
             }
             Cmd::ScanFiles(paths) => {

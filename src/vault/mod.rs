@@ -6,6 +6,7 @@
 pub mod file;
 pub mod keystore;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -157,6 +158,61 @@ pub struct VaultDoc {
     /// Bumped by every write; lets readers tell which state they see.
     pub generation: u64,
     pub accounts: Vec<Account>,
+    /// The parts of multi-code Google Authenticator exports added so far, by batch id, so a later
+    /// `add --qr` can say which parts are still missing. Non-secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub export_parts: BTreeMap<i32, ExportParts>,
+}
+
+/// Which parts of one Google Authenticator export (`batch_id`) were seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportParts {
+    /// How many QR codes the export has.
+    pub batch_size: i32,
+    /// 0-based indices of the parts seen.
+    pub seen: BTreeSet<i32>,
+    /// When a part was last seen (Unix seconds), to forget the oldest exports first.
+    #[serde(default)]
+    pub last_seen_at: i64,
+}
+
+impl ExportParts {
+    /// Most exports remembered; older ones are forgotten.
+    pub const MAX_REMEMBERED: usize = 64;
+
+    /// The 0-based indices not seen yet.
+    pub fn missing(&self) -> Vec<i32> {
+        (0..self.batch_size)
+            .filter(|i| !self.seen.contains(i))
+            .collect()
+    }
+}
+
+impl VaultDoc {
+    /// Records that part `batch_index` of export `batch_id` was seen and returns its state.
+    pub fn note_export_part(
+        &mut self,
+        batch_id: i32,
+        batch_index: i32,
+        batch_size: i32,
+        now_unix_secs: i64,
+    ) -> &ExportParts {
+        if !self.export_parts.contains_key(&batch_id)
+            && self.export_parts.len() >= ExportParts::MAX_REMEMBERED
+            && let Some(oldest) = self
+                .export_parts
+                .iter()
+                .min_by_key(|(_, p)| p.last_seen_at)
+                .map(|(id, _)| *id)
+        {
+            self.export_parts.remove(&oldest);
+        }
+        let parts = self.export_parts.entry(batch_id).or_default();
+        parts.batch_size = parts.batch_size.max(batch_size);
+        parts.seen.insert(batch_index);
+        parts.last_seen_at = now_unix_secs;
+        parts
+    }
 }
 
 /// An unlocked vault in a data directory.
@@ -203,6 +259,7 @@ impl Vault {
             vault_id,
             generation: 0,
             accounts: Vec::new(),
+            export_parts: BTreeMap::new(),
         })?;
         let profile_json = serde_json::to_vec_pretty(&vault.profile).expect("profile serialises");
         file::write_atomic(dir, PROFILE_FILE, &profile_json).map_err(|e| VaultError::io(dir, e))?;

@@ -167,6 +167,7 @@ fn a_hundred_thousand_entries_are_previewed_and_one_more_is_refused() {
         vault_id: uuid::Uuid::nil(),
         generation: 0,
         accounts: Vec::new(),
+        export_parts: Default::default(),
     };
     let started = Instant::now();
     let preview = backup::preview(parsed, &doc);

@@ -1,0 +1,922 @@
+//! Finding and decoding QR codes in images, screenshots, the clipboard and the screen.
+//!
+//! Decoding runs rqrr through a ladder of attempts that stops at the first one that reads every code
+//! it detects: the image as is; inverted (light-on-dark codes of dark themes, which rqrr cannot read
+//! otherwise); a locally adaptive threshold (low contrast, JPEG noise, blur); an upscale for codes of
+//! fewer than about 2.5 pixels per module (fractional HiDPI scaling smears module edges); and, for very
+//! large images, a 2× box downscale with a threshold pass and overlapping tiles. Every image is padded
+//! with a light border first, so codes cropped without a quiet zone are found too.
+//!
+//! Decoded texts hold secrets: they live in [`Zeroizing`] strings, their `Debug` is redacted, and no
+//! error here ever quotes one.
+
+use std::fmt;
+use std::io::{BufRead, Cursor, Seek};
+use std::path::Path;
+
+use image::imageops::FilterType;
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits, Luma, RgbaImage};
+use zeroize::Zeroizing;
+
+use crate::otp::{migration, uri};
+
+/// Images wider or taller than this are refused before decoding (decompression bombs).
+pub const MAX_SIDE: u32 = 16_384;
+/// At most this much memory goes to decoding one image.
+pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+/// Images with more pixels than this are scanned downscaled and in tiles (a 4K screenshot is 8.3 MP).
+const LARGE_PIXELS: u64 = 4_000_000;
+/// Above this transition density an image is noise, not a screenshot (a screenshot's is a few
+/// per cent; a whole-frame code at 2 px per module about 25 %; random pixels 40 % and more).
+const MAX_NOISE: f64 = 0.3;
+/// Upscaled attempts stay under this many pixels.
+const MAX_UPSCALED_PIXELS: u64 = 12_000_000;
+/// The light border added around every attempt, in pixels.
+const PAD: u32 = 8;
+
+/// Why an image could not be read. Never quotes the image's content.
+#[derive(Debug, thiserror::Error)]
+pub enum QrError {
+    #[error("could not read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the file is empty")]
+    EmptyFile,
+    #[error("this is not an image (PNG, JPEG, WebP, BMP or GIF)")]
+    NotAnImage,
+    #[error("this image format is not supported; use PNG, JPEG, WebP, BMP or GIF")]
+    Unsupported,
+    #[error("the image has no pixels (zero width or height)")]
+    ZeroSize,
+    #[error(
+        "the image is too large to scan ({width} × {height} pixels; at most {MAX_SIDE} × {MAX_SIDE}): crop it to the QR code"
+    )]
+    TooLarge { width: u32, height: u32 },
+    #[error("the image needs more than {} MiB to decode: crop it to the QR code", MAX_DECODE_BYTES >> 20)]
+    TooMuchMemory,
+    #[error("the image is damaged or cut short ({0})")]
+    Damaged(String),
+}
+
+/// Why the screen could not be captured.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("no display to capture: neither DISPLAY (X11) nor WAYLAND_DISPLAY is set")]
+    NoDisplay,
+    #[error("could not capture the X11 screen: {0}")]
+    X11(String),
+    #[error(
+        "could not capture the Wayland screen through the desktop portal ({0}); install xdg-desktop-portal with your desktop's backend, or save a screenshot and scan the file"
+    )]
+    Portal(String),
+    #[error("the screenshot was cancelled")]
+    Cancelled,
+    #[error("could not read the captured screenshot: {0}")]
+    Image(#[from] QrError),
+    #[error("screen capture is not available on this system: {0}")]
+    Unavailable(String),
+}
+
+/// Why no image came from the clipboard.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipboardError {
+    #[error("the clipboard holds no image")]
+    NoImage,
+    #[error("cannot reach the clipboard: {0}")]
+    Unavailable(String),
+    #[error("the clipboard image is unusable: {0}")]
+    Bad(String),
+}
+
+/// The text of one decoded QR code. It usually holds a secret: `Debug` shows only its kind.
+#[derive(Clone, PartialEq, Eq)]
+pub struct QrText(pub Zeroizing<String>);
+
+impl QrText {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn content(&self) -> QrContent {
+        classify(&self.0)
+    }
+}
+
+impl fmt::Debug for QrText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "QrText({:?}, {} bytes)", self.content(), self.0.len())
+    }
+}
+
+/// What a QR code holds, with no secret in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrContent {
+    /// An `otpauth://` link (one account).
+    Otpauth,
+    /// A Google Authenticator export link: part `batch_index + 1` of `batch_size`.
+    Migration {
+        batch_index: i32,
+        batch_size: i32,
+        batch_id: i32,
+        accounts: usize,
+    },
+    /// An `otpauth-migration://` link whose payload does not decode.
+    BadMigration,
+    /// Anything else (a web address, plain text...).
+    Other,
+}
+
+/// Classifies a decoded text.
+pub fn classify(text: &str) -> QrContent {
+    if uri::looks_like_otpauth(text) {
+        QrContent::Otpauth
+    } else if migration::looks_like_migration(text) {
+        match migration::parse(text) {
+            Ok(batch) => QrContent::Migration {
+                batch_index: batch.batch_index,
+                batch_size: batch.batch_size,
+                batch_id: batch.batch_id,
+                accounts: batch.entries.len(),
+            },
+            Err(_) => QrContent::BadMigration,
+        }
+    } else {
+        QrContent::Other
+    }
+}
+
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits
+}
+
+/// Reads an image file (format from its content), applying its EXIF orientation.
+pub fn load_file(path: &Path) -> Result<DynamicImage, QrError> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return Err(QrError::EmptyFile);
+    }
+    load_reader(std::io::BufReader::new(file))
+}
+
+/// Reads an image from memory (format from its content), applying its EXIF orientation.
+pub fn load_bytes(bytes: &[u8]) -> Result<DynamicImage, QrError> {
+    if bytes.is_empty() {
+        return Err(QrError::EmptyFile);
+    }
+    load_reader(Cursor::new(bytes))
+}
+
+fn load_reader<R: BufRead + Seek>(reader: R) -> Result<DynamicImage, QrError> {
+    let mut reader = ImageReader::new(reader).with_guessed_format()?;
+    if reader.format().is_none() {
+        return Err(QrError::NotAnImage);
+    }
+    // The size check is ours, so the message can say how large the image claims to be; the
+    // decoder's own limits stay as a second line.
+    let mut header_limits = limits();
+    header_limits.max_image_width = None;
+    header_limits.max_image_height = None;
+    reader.limits(header_limits);
+    let mut decoder = reader.into_decoder().map_err(image_error)?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(QrError::ZeroSize);
+    }
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(QrError::TooLarge { width, height });
+    }
+    if decoder.total_bytes() > MAX_DECODE_BYTES {
+        return Err(QrError::TooMuchMemory);
+    }
+    decoder.set_limits(limits()).map_err(image_error)?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(image_error)?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+fn image_error(err: image::ImageError) -> QrError {
+    use image::ImageError as E;
+    use image::error::LimitErrorKind;
+    match err {
+        E::Limits(l) => match l.kind() {
+            LimitErrorKind::DimensionError => QrError::TooLarge {
+                width: 0,
+                height: 0,
+            },
+            _ => QrError::TooMuchMemory,
+        },
+        E::Unsupported(_) => QrError::Unsupported,
+        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            QrError::Damaged("it ends early".into())
+        }
+        E::IoError(e) => QrError::Io(e),
+        // The decoders' messages describe the file's structure, never its pixels.
+        E::Decoding(e) => QrError::Damaged(first_line(&e.to_string())),
+        E::Parameter(e) => QrError::Damaged(first_line(&e.to_string())),
+        E::Encoding(e) => QrError::Damaged(first_line(&e.to_string())),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    line.chars().take(120).collect()
+}
+
+/// Decodes every QR code in an image file.
+pub fn decode_file(path: &Path) -> Result<Vec<QrText>, QrError> {
+    Ok(decode_image(&load_file(path)?))
+}
+
+/// Decodes every QR code in an encoded image held in memory.
+pub fn decode_bytes(bytes: &[u8]) -> Result<Vec<QrText>, QrError> {
+    Ok(decode_image(&load_bytes(bytes)?))
+}
+
+/// Decodes every QR code in an image (duplicates once). Empty when none is found.
+pub fn decode_image(img: &DynamicImage) -> Vec<QrText> {
+    if img.width() == 0 || img.height() == 0 {
+        return Vec::new();
+    }
+    let found = decode_gray(&to_gray(img, 255));
+    if found.is_empty() && img.color().has_alpha() {
+        // A light code on a transparent background vanishes over white: try it over black.
+        return decode_gray(&to_gray(img, 0));
+    }
+    found
+}
+
+/// Decodes every QR code in an RGBA image (a screen capture or the clipboard).
+pub fn decode_rgba(img: &RgbaImage) -> Vec<QrText> {
+    decode_image(&DynamicImage::ImageRgba8(img.clone()))
+}
+
+/// Luminance with transparent pixels composited over `background` (255 white, 0 black).
+fn to_gray(img: &DynamicImage, background: u8) -> GrayImage {
+    if !img.color().has_alpha() {
+        return img.to_luma8();
+    }
+    let rgba = img.to_rgba8();
+    let bg = u32::from(background);
+    GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        // Rec. 601 luma, as image's to_luma8 uses for opaque pixels (close enough here).
+        let l = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+        let a = u32::from(a);
+        Luma([((l * a + bg * (255 - a)) / 255) as u8])
+    })
+}
+
+/// The outcome of one attempt: decoded texts and how many detected codes failed to decode.
+#[derive(Default)]
+struct Attempt {
+    texts: Vec<QrText>,
+    failed: usize,
+}
+
+/// Runs the ladder on a grayscale image.
+pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
+    let (w, h) = gray.dimensions();
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
+    let large = u64::from(w) * u64::from(h) > LARGE_PIXELS;
+    let mut found: Vec<QrText> = Vec::new();
+    // rqrr's detector is quadratic in finder-pattern candidates, and noise is full of them: an image
+    // that is mostly noise (random pixels, a photo of a texture) would take minutes. Such an image
+    // is not scanned; a code in it is found once it is cropped to the code.
+    // The probe is the adaptive bitmap the ladder needs anyway (of the half image when large).
+    let half = large.then(|| downscale2(gray));
+    let probe = half.as_ref().unwrap_or(gray);
+    let probe_bits = adaptive_threshold(probe);
+    if transition_density(&probe_bits, probe.width() as usize) > MAX_NOISE {
+        return found;
+    }
+    if let Some(half) = &half {
+        // Full-resolution passes over 8 MP cost rqrr a lot; a 2× box downscale keeps codes of 4 or
+        // more pixels per module readable, and the threshold undoes the smoothing.
+        if done(rqrr_gray(half, false), &mut found)
+            || done(rqrr_bits(&probe_bits, half.dimensions(), false), &mut found)
+            || done(rqrr_bits(&probe_bits, half.dimensions(), true), &mut found)
+        {
+            return found;
+        }
+    }
+    // The adaptive bitmap first: it is already made, and reads most screenshots; then rqrr's own
+    // threshold on the grey image, each the right way round and inverted.
+    let bits = if large {
+        adaptive_threshold(gray)
+    } else {
+        probe_bits
+    };
+    if done(rqrr_bits(&bits, (w, h), false), &mut found)
+        || done(rqrr_gray(gray, false), &mut found)
+        || done(rqrr_bits(&bits, (w, h), true), &mut found)
+        || done(rqrr_gray(gray, true), &mut found)
+    {
+        return found;
+    }
+    drop(bits);
+    // A code on a grey panel of a bright page: the local mean sees the page; the histogram's
+    // valleys separate the panel from the code.
+    for t in histogram_thresholds(gray) {
+        if done(
+            rqrr_bits(&global_threshold(gray, t), (w, h), false),
+            &mut found,
+        ) {
+            return found;
+        }
+    }
+    if large {
+        // Small codes in a huge image: overlapping tiles at full resolution, each thresholded.
+        for tile in tiles(w, h, 1400, 400) {
+            let part = image::imageops::crop_imm(gray, tile.0, tile.1, tile.2, tile.3).to_image();
+            let bits = adaptive_threshold(&part);
+            let _ = done(rqrr_bits(&bits, part.dimensions(), false), &mut found)
+                || done(rqrr_bits(&bits, part.dimensions(), true), &mut found);
+        }
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    // Codes under about 2.5 pixels per module, whose edges fractional scaling smeared: upscale
+    // (bicubic, then bilinear ×3), then threshold.
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels * 4 <= MAX_UPSCALED_PIXELS {
+        let big = image::imageops::resize(gray, w * 2, h * 2, FilterType::CatmullRom);
+        let dims = big.dimensions();
+        for t in histogram_thresholds(&big) {
+            if done(
+                rqrr_bits(&global_threshold(&big, t), dims, false),
+                &mut found,
+            ) {
+                return found;
+            }
+        }
+        let bits = adaptive_threshold(&big);
+        if done(rqrr_bits(&bits, dims, false), &mut found)
+            || done(rqrr_bits(&bits, dims, true), &mut found)
+        {
+            return found;
+        }
+    }
+    if pixels * 9 <= MAX_UPSCALED_PIXELS {
+        let big = image::imageops::resize(gray, w * 3, h * 3, FilterType::Triangle);
+        let bits = adaptive_threshold(&big);
+        let _ = done(rqrr_bits(&bits, big.dimensions(), false), &mut found)
+            || done(rqrr_bits(&bits, big.dimensions(), true), &mut found);
+    }
+    found
+}
+
+/// Adds an attempt's texts to `found`; true when the ladder can stop (something found and every
+/// detected code read).
+fn done(attempt: Attempt, found: &mut Vec<QrText>) -> bool {
+    for t in attempt.texts {
+        if !found.contains(&t) {
+            found.push(t);
+        }
+    }
+    !found.is_empty() && attempt.failed == 0
+}
+
+/// rqrr on a grayscale image (its own local threshold), padded with a light border.
+fn rqrr_gray(gray: &GrayImage, invert: bool) -> Attempt {
+    let (w, h) = gray.dimensions();
+    let (pw, ph) = (w + 2 * PAD, h + 2 * PAD);
+    let raw = gray.as_raw();
+    run_rqrr(|| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(pw as usize, ph as usize, |x, y| {
+                let (x, y) = (x as u32, y as u32);
+                if x < PAD || y < PAD || x >= w + PAD || y >= h + PAD {
+                    return 255;
+                }
+                let v = raw[((y - PAD) * w + (x - PAD)) as usize];
+                if invert { 255 - v } else { v }
+            });
+        read_grids(prepared.detect_grids())
+    })
+}
+
+/// rqrr on a black-and-white bitmap (`true` = dark), padded with a light border.
+fn rqrr_bits(bits: &[bool], (w, h): (u32, u32), invert: bool) -> Attempt {
+    let (pw, ph) = (w + 2 * PAD, h + 2 * PAD);
+    run_rqrr(|| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_bitmap(pw as usize, ph as usize, |x, y| {
+                let (x, y) = (x as u32, y as u32);
+                if x < PAD || y < PAD || x >= w + PAD || y >= h + PAD {
+                    return false;
+                }
+                bits[((y - PAD) * w + (x - PAD)) as usize] != invert
+            });
+        read_grids(prepared.detect_grids())
+    })
+}
+
+/// Runs one rqrr pass. rqrr is third-party code fed arbitrary pixels: a panic in it must not take
+/// the caller down.
+fn run_rqrr(pass: impl FnOnce() -> Attempt) -> Attempt {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass)).unwrap_or_default()
+}
+
+fn read_grids<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Attempt {
+    let mut attempt = Attempt::default();
+    for grid in grids {
+        // Room for the largest QR payload up front, so the buffer never reallocates (and leaves
+        // an unzeroized copy behind).
+        let mut bytes = Zeroizing::new(Vec::with_capacity(rqrr::MAX_PAYLOAD_SIZE));
+        match grid.decode_to(&mut *bytes) {
+            Ok(_) => {
+                let text = QrText(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()));
+                if !attempt.texts.contains(&text) {
+                    attempt.texts.push(text);
+                }
+            }
+            Err(_) => attempt.failed += 1,
+        }
+    }
+    attempt
+}
+
+/// Mean of each 2×2 block.
+fn downscale2(gray: &GrayImage) -> GrayImage {
+    let (w, h) = (gray.width() / 2, gray.height() / 2);
+    let src = gray.as_raw();
+    let sw = gray.width() as usize;
+    GrayImage::from_fn(w.max(1), h.max(1), |x, y| {
+        let (x, y) = (x as usize * 2, y as usize * 2);
+        let at = |dx: usize, dy: usize| {
+            let xx = (x + dx).min(sw - 1);
+            let yy = (y + dy).min(gray.height() as usize - 1);
+            u32::from(src[yy * sw + xx])
+        };
+        Luma([((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4) as u8])
+    })
+}
+
+/// Locally adaptive threshold (mean of a square window through an integral image): `true` where a
+/// pixel is darker than its neighbourhood. Flat areas come out light.
+fn adaptive_threshold(gray: &GrayImage) -> Vec<bool> {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    let src = gray.as_raw();
+    // The window spans a few modules of a typical code without drowning in one.
+    let radius = (w.max(h) / 40).clamp(6, 40);
+    let mut integral = vec![0u64; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u64;
+        for x in 0..w {
+            row += u64::from(src[y * w + x]);
+            integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let mut bits = vec![false; w * h];
+    for y in 0..h {
+        let y0 = y.saturating_sub(radius);
+        let y1 = (y + radius + 1).min(h);
+        for x in 0..w {
+            let x0 = x.saturating_sub(radius);
+            let x1 = (x + radius + 1).min(w);
+            let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
+                - integral[y0 * (w + 1) + x1]
+                - integral[y1 * (w + 1) + x0];
+            let count = ((x1 - x0) * (y1 - y0)) as u64;
+            // Darker than the local mean by a small margin, so noise in flat areas stays light.
+            bits[y * w + x] = u64::from(src[y * w + x]) * count * 100 < sum * 97;
+        }
+    }
+    bits
+}
+
+/// The share of horizontally adjacent pixel pairs that differ in a bitmap `width` wide.
+fn transition_density(bits: &[bool], width: usize) -> f64 {
+    let mut changes = 0usize;
+    let mut pairs = 0usize;
+    for row in bits.chunks(width.max(1)) {
+        changes += row.windows(2).filter(|p| p[0] != p[1]).count();
+        pairs += row.len().saturating_sub(1);
+    }
+    changes as f64 / pairs.max(1) as f64
+}
+
+/// Global thresholds at the valleys of the histogram: Otsu's, and Otsu's again within each of the
+/// two classes it splits. A code on a grey panel of a bright page (low contrast) has three levels.
+fn histogram_thresholds(gray: &GrayImage) -> Vec<u8> {
+    let mut hist = [0u64; 256];
+    for &v in gray.as_raw() {
+        hist[usize::from(v)] += 1;
+    }
+    let mid = otsu(&hist, 0, 256);
+    let mut out = vec![mid];
+    for t in [
+        otsu(&hist, 0, usize::from(mid)),
+        otsu(&hist, usize::from(mid), 256),
+    ] {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Otsu's threshold over `hist[lo..hi]`: pixels below it are dark.
+fn otsu(hist: &[u64; 256], lo: usize, hi: usize) -> u8 {
+    let total: u64 = hist[lo..hi].iter().sum();
+    let sum: f64 = (lo..hi).map(|i| i as f64 * hist[i] as f64).sum();
+    let (mut below, mut below_sum) = (0u64, 0f64);
+    let (mut best, mut best_t) = (-1f64, lo);
+    for (t, &count) in hist.iter().enumerate().take(hi).skip(lo) {
+        // Threshold t: classes [lo, t) and [t, hi).
+        if below > 0 && below < total {
+            let (w0, w1) = (below as f64, (total - below) as f64);
+            let (m0, m1) = (below_sum / w0, (sum - below_sum) / w1);
+            let between = w0 * w1 * (m0 - m1) * (m0 - m1);
+            if between > best {
+                best = between;
+                best_t = t;
+            }
+        }
+        below += count;
+        below_sum += t as f64 * count as f64;
+    }
+    best_t.min(255) as u8
+}
+
+fn global_threshold(gray: &GrayImage, t: u8) -> Vec<bool> {
+    gray.as_raw().iter().map(|&v| v < t).collect()
+}
+
+/// Each pass of the ladder on its own, with what it found: for tuning (`examples/qr_corpus.rs`).
+#[doc(hidden)]
+pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
+    let dims = gray.dimensions();
+    let mut out = Vec::new();
+    let density = transition_density(&adaptive_threshold(gray), dims.0 as usize);
+    out.push((format!("density {density:.3}"), 0, 0));
+    let mut note = |name: String, a: Attempt| out.push((name, a.texts.len(), a.failed));
+    note("gray".into(), rqrr_gray(gray, false));
+    note("gray-inv".into(), rqrr_gray(gray, true));
+    let bits = adaptive_threshold(gray);
+    note("adaptive".into(), rqrr_bits(&bits, dims, false));
+    note("adaptive-inv".into(), rqrr_bits(&bits, dims, true));
+    for t in histogram_thresholds(gray) {
+        note(
+            format!("global-{t}"),
+            rqrr_bits(&global_threshold(gray, t), dims, false),
+        );
+    }
+    for (f, filter) in [
+        (2, FilterType::Triangle),
+        (3, FilterType::Triangle),
+        (2, FilterType::CatmullRom),
+    ] {
+        let big = image::imageops::resize(gray, dims.0 * f, dims.1 * f, filter);
+        note(format!("up{f}-{filter:?}-gray"), rqrr_gray(&big, false));
+        let bits = adaptive_threshold(&big);
+        note(
+            format!("up{f}-{filter:?}-adaptive"),
+            rqrr_bits(&bits, big.dimensions(), false),
+        );
+        for t in histogram_thresholds(&big) {
+            note(
+                format!("up{f}-{filter:?}-global-{t}"),
+                rqrr_bits(&global_threshold(&big, t), big.dimensions(), false),
+            );
+        }
+    }
+    out
+}
+
+/// Overlapping tiles `(x, y, w, h)` of about `size` pixels covering a `w × h` image.
+fn tiles(w: u32, h: u32, size: u32, overlap: u32) -> Vec<(u32, u32, u32, u32)> {
+    let step = size - overlap;
+    let starts = |len: u32| -> Vec<u32> {
+        if len <= size {
+            return vec![0];
+        }
+        let mut v: Vec<u32> = (0..)
+            .map(|i| i * step)
+            .take_while(|s| s + size < len)
+            .collect();
+        v.push(len - size);
+        v
+    };
+    let mut out = Vec::new();
+    for y in starts(h) {
+        for x in starts(w) {
+            out.push((x, y, size.min(w - x), size.min(h - y)));
+        }
+    }
+    out
+}
+
+/// Reads an image from the clipboard.
+pub fn clipboard_image() -> Result<RgbaImage, ClipboardError> {
+    let mut clipboard =
+        arboard::Clipboard::new().map_err(|e| ClipboardError::Unavailable(e.to_string()))?;
+    let data = clipboard.get_image().map_err(|e| match e {
+        arboard::Error::ContentNotAvailable => ClipboardError::NoImage,
+        arboard::Error::ConversionFailure => {
+            ClipboardError::Bad("its format could not be converted".into())
+        }
+        other => ClipboardError::Unavailable(other.to_string()),
+    })?;
+    let (w, h) = (data.width, data.height);
+    if w == 0 || h == 0 {
+        return Err(ClipboardError::Bad("it has no pixels".into()));
+    }
+    if w > MAX_SIDE as usize || h > MAX_SIDE as usize {
+        return Err(ClipboardError::Bad(format!(
+            "it is too large ({w} × {h} pixels)"
+        )));
+    }
+    RgbaImage::from_raw(w as u32, h as u32, data.bytes.into_owned())
+        .ok_or_else(|| ClipboardError::Bad("its pixel data does not match its size".into()))
+}
+
+/// Decodes every QR code in the clipboard's image.
+pub fn decode_clipboard() -> Result<Vec<QrText>, ClipboardError> {
+    Ok(decode_rgba(&clipboard_image()?))
+}
+
+/// Captures every monitor: X11 through GetImage, Wayland through the desktop portal's screenshot,
+/// Windows and macOS through xcap.
+pub fn capture_screens() -> Result<Vec<RgbaImage>, CaptureError> {
+    capture::screens()
+}
+
+/// Captures every monitor and decodes every QR code on them (duplicates once).
+pub fn decode_screens() -> Result<Vec<QrText>, CaptureError> {
+    let mut found: Vec<QrText> = Vec::new();
+    for screen in capture_screens()? {
+        for text in decode_rgba(&screen) {
+            if !found.contains(&text) {
+                found.push(text);
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod capture {
+    use super::CaptureError;
+    use image::RgbaImage;
+
+    pub fn screens() -> Result<Vec<RgbaImage>, CaptureError> {
+        let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty())
+            || std::env::var("XDG_SESSION_TYPE").is_ok_and(|v| v == "wayland");
+        if wayland {
+            // XWayland's root window shows no native Wayland window: only the portal sees them.
+            return super::portal::screenshot().map(|img| vec![img]);
+        }
+        if std::env::var_os("DISPLAY").is_some_and(|v| !v.is_empty()) {
+            return super::x11::screens();
+        }
+        Err(CaptureError::NoDisplay)
+    }
+}
+
+#[cfg(any(windows, target_os = "macos"))]
+mod capture {
+    use super::CaptureError;
+    use image::RgbaImage;
+
+    pub fn screens() -> Result<Vec<RgbaImage>, CaptureError> {
+        let monitors =
+            xcap::Monitor::all().map_err(|e| CaptureError::Unavailable(e.to_string()))?;
+        monitors
+            .iter()
+            .map(|m| {
+                m.capture_image()
+                    .map_err(|e| CaptureError::Unavailable(e.to_string()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+mod capture {
+    use super::CaptureError;
+    use image::RgbaImage;
+
+    pub fn screens() -> Result<Vec<RgbaImage>, CaptureError> {
+        Err(CaptureError::Unavailable(
+            "no screen capture for this platform".into(),
+        ))
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod x11 {
+    use super::CaptureError;
+    use image::RgbaImage;
+    use x11rb::connection::Connection;
+    use x11rb::protocol::randr::ConnectionExt as _;
+    use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, ImageOrder};
+
+    fn err(e: impl std::fmt::Display) -> CaptureError {
+        CaptureError::X11(e.to_string())
+    }
+
+    /// Every RandR monitor of every screen (the whole root window where RandR has no monitors).
+    pub fn screens() -> Result<Vec<RgbaImage>, CaptureError> {
+        let (conn, _) = x11rb::connect(None).map_err(err)?;
+        let setup = conn.setup();
+        let mut images = Vec::new();
+        for screen in &setup.roots {
+            let mut areas: Vec<(i16, i16, u16, u16)> = conn
+                .randr_get_monitors(screen.root, true)
+                .ok()
+                .and_then(|c| c.reply().ok())
+                .map(|r| {
+                    r.monitors
+                        .iter()
+                        .map(|m| (m.x, m.y, m.width, m.height))
+                        .collect()
+                })
+                .unwrap_or_default();
+            areas.retain(|a| a.2 > 0 && a.3 > 0);
+            if areas.is_empty() {
+                areas.push((0, 0, screen.width_in_pixels, screen.height_in_pixels));
+            }
+            let visual = screen
+                .allowed_depths
+                .iter()
+                .flat_map(|d| d.visuals.iter())
+                .find(|v| v.visual_id == screen.root_visual)
+                .ok_or_else(|| err("the root window's visual is unknown"))?;
+            for (x, y, w, h) in areas {
+                let reply = conn
+                    .get_image(ImageFormat::Z_PIXMAP, screen.root, x, y, w, h, !0)
+                    .map_err(err)?
+                    .reply()
+                    .map_err(err)?;
+                let format = setup
+                    .pixmap_formats
+                    .iter()
+                    .find(|f| f.depth == reply.depth)
+                    .ok_or_else(|| err(format!("no pixmap format for depth {}", reply.depth)))?;
+                let bpp = usize::from(format.bits_per_pixel);
+                if !matches!(bpp, 16 | 24 | 32) {
+                    return Err(err(format!("{bpp} bits per pixel is not supported")));
+                }
+                let pad = usize::from(format.scanline_pad).max(8);
+                let stride = (usize::from(w) * bpp).div_ceil(pad) * pad / 8;
+                let bytes = bpp / 8;
+                let msb = setup.image_byte_order == ImageOrder::MSB_FIRST;
+                let channel = |pixel: u32, mask: u32| -> u8 {
+                    if mask == 0 {
+                        return 0;
+                    }
+                    let shift = mask.trailing_zeros();
+                    let max = mask >> shift;
+                    (((pixel & mask) >> shift) * 255 / max) as u8
+                };
+                if reply.data.len() < stride * usize::from(h) {
+                    return Err(err("the X server sent a short image"));
+                }
+                let img = RgbaImage::from_fn(u32::from(w), u32::from(h), |px, py| {
+                    let at = py as usize * stride + px as usize * bytes;
+                    let raw = &reply.data[at..at + bytes];
+                    let mut pixel = 0u32;
+                    for (i, b) in raw.iter().enumerate() {
+                        let i = if msb { bytes - 1 - i } else { i };
+                        pixel |= u32::from(*b) << (8 * i);
+                    }
+                    image::Rgba([
+                        channel(pixel, visual.red_mask),
+                        channel(pixel, visual.green_mask),
+                        channel(pixel, visual.blue_mask),
+                        255,
+                    ])
+                });
+                images.push(img);
+            }
+        }
+        Ok(images)
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod portal {
+    //! org.freedesktop.portal.Screenshot over the zbus the keyring already brings.
+    use std::collections::HashMap;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use image::RgbaImage;
+    use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
+
+    use super::CaptureError;
+
+    fn err(e: impl std::fmt::Display) -> CaptureError {
+        CaptureError::Portal(e.to_string())
+    }
+
+    pub fn screenshot() -> Result<RgbaImage, CaptureError> {
+        let conn = zbus::blocking::Connection::session().map_err(err)?;
+        let sender = conn
+            .unique_name()
+            .ok_or_else(|| err("no D-Bus name"))?
+            .trim_start_matches(':')
+            .replace('.', "_");
+        let token = format!("twofold{}", std::process::id());
+        let request_path = format!("/org/freedesktop/portal/desktop/request/{sender}/{token}");
+        let request = zbus::blocking::Proxy::new(
+            &conn,
+            "org.freedesktop.portal.Desktop",
+            request_path,
+            "org.freedesktop.portal.Request",
+        )
+        .map_err(err)?;
+        // Listen before asking, or a fast answer is lost.
+        let signals = request.receive_signal("Response").map_err(err)?;
+        let portal = zbus::blocking::Proxy::new(
+            &conn,
+            "org.freedesktop.portal.Desktop",
+            "/org/freedesktop/portal/desktop",
+            "org.freedesktop.portal.Screenshot",
+        )
+        .map_err(err)?;
+        let mut options: HashMap<&str, Value> = HashMap::new();
+        options.insert("handle_token", Value::from(token.as_str()));
+        options.insert("interactive", Value::from(false));
+        let _: OwnedObjectPath = portal.call("Screenshot", &("", options)).map_err(err)?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut signals = signals;
+            let _ = tx.send(signals.next());
+        });
+        let message = rx
+            .recv_timeout(Duration::from_secs(120))
+            .map_err(|_| err("no answer within two minutes"))?
+            .ok_or_else(|| err("the portal went away"))?;
+        let (code, results): (u32, HashMap<String, OwnedValue>) =
+            message.body().deserialize().map_err(err)?;
+        if code == 1 {
+            return Err(CaptureError::Cancelled);
+        }
+        if code != 0 {
+            return Err(err(format!("it answered {code}")));
+        }
+        let uri: String = results
+            .get("uri")
+            .and_then(|v| match &**v {
+                Value::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .ok_or_else(|| err("its answer has no image"))?;
+        let path = uri
+            .strip_prefix("file://")
+            .ok_or_else(|| err("its image is not a local file"))?;
+        let path = percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .into_owned();
+        let img = super::load_file(std::path::Path::new(&path));
+        // The file shows whatever QR code was on screen, secret and all: do not leave it behind.
+        let _ = std::fs::remove_file(&path);
+        Ok(img?.to_rgba8())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_cover_the_image() {
+        let t = tiles(3840, 2160, 1400, 400);
+        assert!(t.iter().any(|&(x, y, w, h)| x + w == 3840 && y + h == 2160));
+        assert!(t.iter().all(|&(x, y, w, h)| x + w <= 3840 && y + h <= 2160));
+        assert_eq!(tiles(800, 600, 1400, 400), vec![(0, 0, 800, 600)]);
+    }
+
+    #[test]
+    fn classify_kinds() {
+        assert_eq!(
+            classify("otpauth://totp/x?secret=JBSWY3DP"),
+            QrContent::Otpauth
+        );
+        assert_eq!(classify("https://example.com"), QrContent::Other);
+        assert_eq!(
+            classify("otpauth-migration://offline?data=%%%"),
+            QrContent::BadMigration
+        );
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let t = QrText(Zeroizing::new(
+            "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into(),
+        ));
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("JBSWY3DP"), "{shown}");
+    }
+}
