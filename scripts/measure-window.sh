@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS="${ACCOUNTS:-200}" IDLE_SECS="${IDLE_SECS:-20}"
-cargo build --release --locked --quiet
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked --quiet
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 scratch="$(mktemp -d)"
 display=":$(( 200 + RANDOM % 50 ))"
