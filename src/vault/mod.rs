@@ -275,17 +275,7 @@ impl Vault {
                 given: store.kind(),
             });
         }
-        let text = store.load(dir, profile.vault_id)?;
-        let identity: age::x25519::Identity = text
-            .expose_secret()
-            .trim()
-            .parse()
-            .map_err(|_| VaultError::CorruptIdentity)?;
-        let vault = Vault {
-            dir: dir.to_path_buf(),
-            profile,
-            identity,
-        };
+        let vault = Vault::unlock(dir, profile, store)?;
         // Fail now, not on the first change, if the key does not fit or the file is damaged.
         vault.read()?;
         Ok(vault)
@@ -368,20 +358,25 @@ impl Vault {
         Ok(result)
     }
 
-    /// Goes back to `vault.age.1`, keeping the damaged file as `vault.age.damaged`.
-    pub fn restore_previous(dir: &Path, store: &dyn KeyStore) -> Result<u64, VaultError> {
-        let profile = Profile::read(dir)?.ok_or_else(|| VaultError::NoVault(dir.to_path_buf()))?;
+    /// The vault handle with its identity from `store`, without reading the file.
+    fn unlock(dir: &Path, profile: Profile, store: &dyn KeyStore) -> Result<Vault, VaultError> {
         let text = store.load(dir, profile.vault_id)?;
         let identity: age::x25519::Identity = text
             .expose_secret()
             .trim()
             .parse()
             .map_err(|_| VaultError::CorruptIdentity)?;
-        let vault = Vault {
+        Ok(Vault {
             dir: dir.to_path_buf(),
             profile,
             identity,
-        };
+        })
+    }
+
+    /// Goes back to `vault.age.1`, keeping the damaged file as `vault.age.damaged`.
+    pub fn restore_previous(dir: &Path, store: &dyn KeyStore) -> Result<u64, VaultError> {
+        let profile = Profile::read(dir)?.ok_or_else(|| VaultError::NoVault(dir.to_path_buf()))?;
+        let vault = Vault::unlock(dir, profile, store)?;
         let _lock = file::DirLock::acquire(dir).map_err(|e| VaultError::io(dir, e))?;
         let previous = vault
             .read_file(PREVIOUS_FILE)
