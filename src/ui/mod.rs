@@ -34,6 +34,8 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport,
         renderer: eframe::Renderer::Glow,
+        // Dithering runs per pixel on every frame; without a GPU (llvmpipe) it is most of the idle cost.
+        dithering: false,
         // Window size and position and the preferences, next to the vault; never secrets.
         persistence_path: Some(data_dir.join("window.ron")),
         ..Default::default()

@@ -19,47 +19,57 @@ impl TwofoldApp {
     pub(super) fn root_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.keyboard(&ctx);
-        egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| match self.phase.clone() {
-            Phase::Opening => {
-                ui.centered_and_justified(|ui| {
-                    ui.horizontal_centered(|ui| {
-                        ui.spinner();
-                        ui.label("Opening your accounts…");
+        // The clear colour is the panel fill (see `clear_color`): filling the panels again would
+        // shade every pixel twice per frame, most of the idle cost without a GPU.
+        let side = egui::Frame::side_top_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
+        let central = egui::Frame::central_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
+        egui::Panel::top("top")
+            .frame(side)
+            .show(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::bottom("status")
+            .frame(side)
+            .show(ui, |ui| self.status_ui(ui));
+        egui::CentralPanel::default()
+            .frame(central)
+            .show(ui, |ui| match self.phase.clone() {
+                Phase::Opening => {
+                    ui.centered_and_justified(|ui| {
+                        ui.horizontal_centered(|ui| {
+                            ui.spinner();
+                            ui.label("Opening your accounts…");
+                        });
                     });
-                });
-            }
-            Phase::Welcome => {
-                ui.vertical_centered(|ui| {
-                    ui.add_space(40.0);
-                    ui.heading("Welcome to Twofold");
-                    ui.label(
+                }
+                Phase::Welcome => {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(40.0);
+                        ui.heading("Welcome to Twofold");
+                        ui.label(
                         "Add your first two-factor account: scan its QR code or type its secret.",
                     );
-                    ui.add_space(8.0);
-                    if ui.button("Add your first account").clicked() {
-                        self.add.get_or_insert_with(Default::default);
-                    }
-                });
-            }
-            Phase::NeedsPassphrase { error } => self.unlock_ui(ui, error.as_deref()),
-            Phase::Locked => {
-                ui.vertical_centered(|ui| {
-                    ui.add_space(40.0);
-                    ui.heading("Twofold is locked");
-                    if ui.button("Unlock").clicked() {
-                        self.phase = Phase::Opening;
-                        self.commands
-                            .push(Cmd::Unlock(Zeroizing::new(String::new())));
-                    }
-                });
-            }
-            Phase::Failed(why) => {
-                ui.colored_label(ui.visuals().error_fg_color, why);
-            }
-            Phase::Unlocked => self.list_ui(ui),
-        });
+                        ui.add_space(8.0);
+                        if ui.button("Add your first account").clicked() {
+                            self.add.get_or_insert_with(Default::default);
+                        }
+                    });
+                }
+                Phase::NeedsPassphrase { error } => self.unlock_ui(ui, error.as_deref()),
+                Phase::Locked => {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(40.0);
+                        ui.heading("Twofold is locked");
+                        if ui.button("Unlock").clicked() {
+                            self.phase = Phase::Opening;
+                            self.commands
+                                .push(Cmd::Unlock(Zeroizing::new(String::new())));
+                        }
+                    });
+                }
+                Phase::Failed(why) => {
+                    ui.colored_label(ui.visuals().error_fg_color, why);
+                }
+                Phase::Unlocked => self.list_ui(ui),
+            });
         self.add_ui(&ctx);
         self.details_ui(&ctx);
         self.settings_ui(&ctx);
