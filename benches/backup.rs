@@ -40,6 +40,7 @@ fn empty_doc() -> VaultDoc {
         generation: 0,
         accounts: Vec::new(),
         export_parts: Default::default(),
+        auto_backup_passphrase: None,
     }
 }
 

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
 use crate::account::{self, Account, RECOVERY_LOW_WATER};
-use crate::backup::{self, BackupError, Format, Preview};
+use crate::backup::{self, BackupError, ExportFormat, Format, Preview};
 use crate::clock::{Clock, SystemClock, format_rfc3339};
 use crate::otp::{self, Algorithm, OtpKind, Secret, Token, migration, uri};
 use crate::vault::{
@@ -929,14 +929,7 @@ fn import(ctx: &Ctx, args: ImportArgs, out: &mut dyn Write) -> Result<()> {
         Some(_) => Some(ctx.open()?.read()?),
         None => None,
     };
-    let empty = crate::vault::VaultDoc {
-        format: String::new(),
-        version: 0,
-        vault_id: uuid::Uuid::nil(),
-        generation: 0,
-        accounts: Vec::new(),
-        export_parts: Default::default(),
-    };
+    let empty = crate::vault::VaultDoc::empty();
     let preview = backup::preview(parsed, doc.as_ref().unwrap_or(&empty));
     print_preview(&preview, out)?;
     if !args.yes {
@@ -1044,68 +1037,37 @@ fn export(ctx: &Ctx, args: ExportArgs, out: &mut dyn Write) -> Result<()> {
         }
     }
     let vault = ctx.open()?;
-    let doc = vault.read()?;
-    if doc.accounts.is_empty() {
+    if vault.read()?.accounts.is_empty() {
         bail!("the vault has no accounts to export");
     }
-    let now = ctx.now();
-    let bytes: Zeroizing<Vec<u8>> = match args.format {
-        ExportFormatArg::Twofold => {
-            let password = password_from(
-                args.password_file.as_deref(),
-                true,
-                "the backup needs a passphrase",
-            )?;
-            Zeroizing::new(backup::twofold::export(&doc.accounts, &password, now)?)
-        }
-        ExportFormatArg::Aegis if args.unencrypted => backup::aegis::export(&doc.accounts, None)?,
-        ExportFormatArg::Aegis => {
-            let password = password_from(
-                args.password_file.as_deref(),
-                true,
-                "the Aegis vault needs a password",
-            )?;
-            backup::aegis::export(&doc.accounts, Some(&password))?
-        }
-        ExportFormatArg::Otpauth => Zeroizing::new(
-            backup::otpauth_list::export(&doc.accounts)
-                .as_bytes()
-                .to_vec(),
-        ),
+    let format = match args.format {
+        ExportFormatArg::Twofold => ExportFormat::Twofold,
+        ExportFormatArg::Aegis if args.unencrypted => ExportFormat::AegisUnencrypted,
+        ExportFormatArg::Aegis => ExportFormat::Aegis,
+        ExportFormatArg::Otpauth => ExportFormat::Otpauth,
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("{} is not a file name", path.display()))?
-        .to_str()
-        .ok_or_else(|| anyhow!("{} is not a valid file name", path.display()))?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let password = match format {
+        ExportFormat::Twofold => Some(password_from(
+            args.password_file.as_deref(),
+            true,
+            "the backup needs a passphrase",
+        )?),
+        ExportFormat::Aegis => Some(password_from(
+            args.password_file.as_deref(),
+            true,
+            "the Aegis vault needs a password",
+        )?),
+        _ => None,
     };
-    if path.exists() && !args.force {
-        return Err(BackupError::Exists(path.clone()).into());
-    }
-    crate::vault::file::write_atomic(parent, name, &bytes).map_err(|source| {
-        BackupError::Write {
-            path: path.clone(),
-            source,
-        }
-    })?;
-    if args.format == ExportFormatArg::Twofold {
-        backup::reminder::record_backup(&ctx.dir, &doc, Some(path), now)?;
-    }
-    let what = match args.format {
-        ExportFormatArg::Twofold => "an encrypted Twofold backup (open it with `age -d`)",
-        ExportFormatArg::Aegis if args.unencrypted => "an unencrypted Aegis vault",
-        ExportFormatArg::Aegis => "an encrypted Aegis vault",
-        ExportFormatArg::Otpauth => "an unencrypted otpauth list",
-    };
-    writeln!(
-        out,
-        "exported {} accounts to {} as {what}",
-        doc.accounts.len(),
-        path.display()
+    let message = backup::export_vault(
+        &vault,
+        format,
+        path,
+        password.as_ref(),
+        args.force,
+        ctx.now(),
     )?;
+    writeln!(out, "{message}")?;
     if unencrypted {
         eprintln!(
             "twofold: warning: {} holds your secrets unencrypted; delete it once it is imported",

@@ -138,6 +138,8 @@ pub enum BackupError {
     NestedTooDeeply,
     #[error("the password must not be empty")]
     EmptyPassword,
+    #[error("the vault has no accounts to export")]
+    NothingToExport,
     #[error("{} already exists; choose another name, or replace it with --force", .0.display())]
     Exists(PathBuf),
     #[error("could not write {}: {source}", path.display())]
@@ -309,6 +311,118 @@ impl Parsed {
             Err(e) => self.fail(ImportFailure::new(position, label, e)),
         }
     }
+}
+
+/// What Twofold writes: its own encrypted backup, or a file another app imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Twofold,
+    Aegis,
+    AegisUnencrypted,
+    Otpauth,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::Twofold,
+        ExportFormat::Aegis,
+        ExportFormat::AegisUnencrypted,
+        ExportFormat::Otpauth,
+    ];
+
+    pub fn encrypted(self) -> bool {
+        matches!(self, ExportFormat::Twofold | ExportFormat::Aegis)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Twofold => "Twofold backup (encrypted)",
+            ExportFormat::Aegis => "Aegis vault (encrypted)",
+            ExportFormat::AegisUnencrypted => "Aegis vault (unencrypted)",
+            ExportFormat::Otpauth => "otpauth:// list (unencrypted)",
+        }
+    }
+
+    /// `exported 3 accounts to F as <this>`.
+    pub fn description(self) -> &'static str {
+        match self {
+            ExportFormat::Twofold => "an encrypted Twofold backup (open it with `age -d`)",
+            ExportFormat::Aegis => "an encrypted Aegis vault",
+            ExportFormat::AegisUnencrypted => "an unencrypted Aegis vault",
+            ExportFormat::Otpauth => "an unencrypted otpauth list",
+        }
+    }
+
+    pub fn default_file_name(self) -> &'static str {
+        match self {
+            ExportFormat::Twofold => "twofold-backup.twofold",
+            ExportFormat::Aegis | ExportFormat::AegisUnencrypted => "aegis-export.json",
+            ExportFormat::Otpauth => "otpauth-accounts.txt",
+        }
+    }
+}
+
+/// The bytes of an export of `accounts`. Encrypted formats need `password`.
+pub fn export_bytes(
+    format: ExportFormat,
+    accounts: &[Account],
+    password: Option<&SecretString>,
+    now: i64,
+) -> Result<Zeroizing<Vec<u8>>, BackupError> {
+    let password = || password.ok_or(BackupError::EmptyPassword);
+    Ok(match format {
+        ExportFormat::Twofold => Zeroizing::new(twofold::export(accounts, password()?, now)?),
+        ExportFormat::Aegis => aegis::export(accounts, Some(password()?))?,
+        ExportFormat::AegisUnencrypted => aegis::export(accounts, None)?,
+        ExportFormat::Otpauth => Zeroizing::new(otpauth_list::export(accounts).as_bytes().to_vec()),
+    })
+}
+
+/// Writes an export atomically; an existing file is only replaced when `overwrite` is set.
+pub fn write_export(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), BackupError> {
+    let write_err = |source| BackupError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() && !overwrite {
+        return Err(BackupError::Exists(path.to_path_buf()));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| write_err(std::io::Error::other("not a valid file name")))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    crate::vault::file::write_atomic(parent, name, bytes).map_err(write_err)
+}
+
+/// Exports the vault's accounts to `path` and, for a Twofold backup, records it for the reminder.
+/// Returns the message for the user.
+pub fn export_vault(
+    vault: &Vault,
+    format: ExportFormat,
+    path: &Path,
+    password: Option<&SecretString>,
+    overwrite: bool,
+    now: i64,
+) -> Result<String, BackupError> {
+    let doc = vault.read()?;
+    if doc.accounts.is_empty() {
+        return Err(BackupError::NothingToExport);
+    }
+    let bytes = export_bytes(format, &doc.accounts, password, now)?;
+    write_export(path, &bytes, overwrite)?;
+    if format == ExportFormat::Twofold {
+        reminder::record_backup(vault.dir(), &doc, Some(path), now)?;
+    }
+    Ok(format!(
+        "exported {} accounts to {} as {}",
+        doc.accounts.len(),
+        path.display(),
+        format.description()
+    ))
 }
 
 /// Reads a file into memory, refusing anything over [`MAX_IMPORT_BYTES`] before reading it.

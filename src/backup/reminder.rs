@@ -3,8 +3,11 @@
 //! `backup-state.json` in the data directory (non-secret, beside `profile.json`) records the last
 //! Twofold backup: which vault and which generation of its document it saved, when, where and how
 //! many accounts. The vault's generation goes up with every write, so "the accounts changed since
-//! the last backup" is `doc.generation != last_backup.generation` (or no backup at all). It also
-//! holds the settings of automatic backups: a folder and how many files to keep there.
+//! the last backup" is `doc.generation != last_backup.generation` (or no backup at all). Writes that
+//! only record when a code was last used do not count: the record also keeps a SHA-256 digest of the
+//! accounts without their last-use times (a digest of 160-bit secrets reveals none of them), and the
+//! reminder compares that when it is there. It also holds the settings of automatic backups: a
+//! folder and how many files to keep there.
 //!
 //! ```json
 //! {"version":1,"last_backup":{"vault_id":"…","generation":12,"at":1700000000,
@@ -54,6 +57,9 @@ pub struct LastBackup {
     #[serde(default)]
     pub file: Option<PathBuf>,
     pub accounts: usize,
+    /// [`content_digest`] of what was saved.
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,10 +89,30 @@ impl BackupState {
     /// True when `doc` differs from what the last backup saved (or there was none).
     pub fn changed_since_backup(&self, doc: &VaultDoc) -> bool {
         match &self.last_backup {
-            Some(b) => b.vault_id != doc.vault_id || b.generation != doc.generation,
+            Some(b) if b.vault_id != doc.vault_id => true,
+            Some(LastBackup {
+                digest: Some(d), ..
+            }) => *d != content_digest(doc),
+            Some(b) => b.generation != doc.generation,
             None => true,
         }
     }
+}
+
+/// Hex SHA-256 of the vault id and every account as a backup holds it, but without last-use times.
+pub fn content_digest(doc: &VaultDoc) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(doc.vault_id.as_bytes());
+    for account in &doc.accounts {
+        let mut account = account.clone();
+        account.last_used_at = None;
+        let json =
+            zeroize::Zeroizing::new(serde_json::to_vec(&account).expect("account serialises"));
+        hash.update((json.len() as u64).to_le_bytes());
+        hash.update(&*json);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Records that `doc` was just backed up to `path`.
@@ -107,6 +133,7 @@ pub fn record_backup(
         at: now,
         file: path.map(Path::to_path_buf),
         accounts: doc.accounts.len(),
+        digest: Some(content_digest(doc)),
     });
     state.write(dir)
 }
@@ -252,5 +279,40 @@ mod tests {
         let parsed =
             crate::backup::twofold::read(&std::fs::read(newest).unwrap(), Some(&pw)).unwrap();
         assert_eq!(parsed.entries.len(), 4);
+    }
+
+    #[test]
+    fn last_use_alone_is_not_a_change_but_an_edit_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::default();
+        let vault = Vault::create(dir.path(), &store).unwrap();
+        vault
+            .update(|doc| {
+                let t =
+                    crate::otp::uri::parse("otpauth://totp/I:u?secret=JBSWY3DPEHPK3PXP").unwrap();
+                doc.accounts.push(Account::new(t, 1));
+                Ok::<_, VaultError>(())
+            })
+            .unwrap();
+        record_backup(dir.path(), &vault.read().unwrap(), None, 5).unwrap();
+        let state = || BackupState::read(dir.path());
+        assert!(!state().changed_since_backup(&vault.read().unwrap()));
+        vault
+            .update(|doc| {
+                doc.accounts[0].last_used_at = Some(99);
+                Ok::<_, VaultError>(())
+            })
+            .unwrap();
+        assert!(!state().changed_since_backup(&vault.read().unwrap()));
+        vault
+            .update(|doc| {
+                doc.accounts[0].notes = "new note".into();
+                Ok::<_, VaultError>(())
+            })
+            .unwrap();
+        assert!(state().changed_since_backup(&vault.read().unwrap()));
+        // The digest names no secret.
+        let json = std::fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
+        assert!(!json.contains("JBSWY3DPEHPK3PXP"));
     }
 }

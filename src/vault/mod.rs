@@ -162,6 +162,27 @@ pub struct VaultDoc {
     /// `add --qr` can say which parts are still missing. Non-secret.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub export_parts: BTreeMap<i32, ExportParts>,
+    /// The passphrase the window's automatic backups are encrypted with. It lives only here, inside
+    /// the encrypted vault: whoever can read it can read every secret anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_backup_passphrase: Option<BackupPassphrase>,
+}
+
+/// A backup passphrase kept in the vault; zeroized on drop and never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BackupPassphrase(pub zeroize::Zeroizing<String>);
+
+impl std::fmt::Debug for BackupPassphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackupPassphrase(<redacted>)")
+    }
+}
+
+impl BackupPassphrase {
+    pub fn secret(&self) -> age::secrecy::SecretString {
+        age::secrecy::SecretString::from(self.0.to_string())
+    }
 }
 
 /// Which parts of one Google Authenticator export (`batch_id`) were seen.
@@ -189,6 +210,19 @@ impl ExportParts {
 }
 
 impl VaultDoc {
+    /// What an import compares with when there is no vault yet.
+    pub fn empty() -> VaultDoc {
+        VaultDoc {
+            format: String::new(),
+            version: 0,
+            vault_id: Uuid::nil(),
+            generation: 0,
+            accounts: Vec::new(),
+            export_parts: BTreeMap::new(),
+            auto_backup_passphrase: None,
+        }
+    }
+
     /// Records that part `batch_index` of export `batch_id` was seen and returns its state.
     pub fn note_export_part(
         &mut self,
@@ -258,6 +292,7 @@ impl Vault {
             version: VAULT_VERSION,
             vault_id,
             generation: 0,
+            auto_backup_passphrase: None,
             accounts: Vec::new(),
             export_parts: BTreeMap::new(),
         })?;

@@ -168,6 +168,7 @@ fn a_hundred_thousand_entries_are_previewed_and_one_more_is_refused() {
         generation: 0,
         accounts: Vec::new(),
         export_parts: Default::default(),
+        auto_backup_passphrase: None,
     };
     let started = Instant::now();
     let preview = backup::preview(parsed, &doc);
