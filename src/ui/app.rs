@@ -9,10 +9,14 @@ use std::time::Duration;
 use uuid::Uuid;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::backend::{Backend, Change, KeySource, Reply, Request};
+use super::backend::{Backend, Change, ImportProblem, KeySource, Reply, Request};
+use super::backup::{AutoForm, BackupDialog, ExportForm, ImportStage};
 use super::clipboard::{Clipboard, ClipboardImage};
+use super::dialogs::FileDialogs;
 use super::settings::{STORAGE_KEY, Settings, SortMode};
 use crate::account::{Account, RecoveryCode};
+use crate::backup::ExportFormat;
+use crate::backup::reminder::BackupState;
 use crate::clock::Clock;
 use crate::otp::{OtpKind, Token};
 use crate::vault::{KeyStoreKind, VaultDoc};
@@ -22,6 +26,8 @@ pub const TOAST_MS: u64 = 6_000;
 pub const UNDO_MS: u64 = 12_000;
 /// How often the window checks whether another process changed the vault.
 const POLL_MS: u64 = 2_000;
+/// Automatic backups wait for this long after the last change, so a burst of edits makes one file.
+pub const AUTO_BACKUP_DELAY_MS: u64 = 5_000;
 
 /// Everything the app needs from outside; tests pass their own clock, clipboard and key store.
 pub struct AppOptions {
@@ -29,6 +35,7 @@ pub struct AppOptions {
     pub keys: KeySource,
     pub clock: Arc<dyn Clock>,
     pub clipboard: Box<dyn Clipboard>,
+    pub dialogs: Arc<dyn FileDialogs>,
     /// Start with these settings instead of the saved ones.
     pub settings: Option<Settings>,
 }
@@ -52,14 +59,24 @@ pub enum Cmd {
     NextHotp(Uuid),
     Reveal(Uuid),
     TogglePin(Uuid),
-    Move { id: Uuid, to: usize },
+    Move {
+        id: Uuid,
+        to: usize,
+    },
     OpenDetails(Uuid),
     SaveDetails,
     Delete(Uuid),
     Undo,
     AddRecovery(Uuid, Vec<String>),
-    SetRecoveryUsed { id: Uuid, code: String, used: bool },
-    CopyRecovery { id: Uuid, code: String },
+    SetRecoveryUsed {
+        id: Uuid,
+        code: String,
+        used: bool,
+    },
+    CopyRecovery {
+        id: Uuid,
+        code: String,
+    },
     AddTokens(Vec<Token>),
     Unlock(Zeroizing<String>),
     Lock,
@@ -70,6 +87,21 @@ pub enum Cmd {
     ScanScreen,
     ScanFiles(Vec<PathBuf>),
     PickRecoveryFile(Uuid),
+    OpenExport(ExportFormat),
+    /// Ask where, then export (the password for encrypted formats).
+    Export {
+        format: ExportFormat,
+        password: Option<Zeroizing<String>>,
+    },
+    OpenImport,
+    ImportPassword(Zeroizing<String>),
+    AcceptImport,
+    CloseBackupDialog,
+    OpenTransfer,
+    PickAutoFolder,
+    SetAutoBackup(Option<(PathBuf, usize, Zeroizing<String>)>),
+    /// Into the automatic-backup folder when there is one, else through the Export dialog.
+    BackUpNow,
 }
 
 pub struct Toast {
@@ -112,6 +144,9 @@ pub enum JobResult {
     Scanned(Result<Vec<Zeroizing<String>>, String>),
     /// The screen was captured; the window was hidden meanwhile and comes back.
     ScreenScanned(Result<Vec<Zeroizing<String>>, String>),
+    ExportTo(ExportFormat, Option<Zeroizing<String>>, Option<PathBuf>),
+    ImportFrom(Option<PathBuf>),
+    AutoFolder(Option<PathBuf>),
 }
 
 pub struct TwofoldApp {
@@ -141,6 +176,14 @@ pub struct TwofoldApp {
     jobs_rx: Receiver<JobResult>,
     pub(super) jobs_running: usize,
     pub(super) hotkey: super::hotkey::Hotkey,
+    dialogs: Arc<dyn FileDialogs>,
+    pub(super) backup_dialog: Option<BackupDialog>,
+    pub(super) auto_form: AutoForm,
+    /// The backup record, and whether the accounts changed since (from the worker).
+    pub(super) backups: Option<(BackupState, bool)>,
+    auto_backup_due_ms: Option<u64>,
+    /// The file being imported, while its password is asked.
+    import_path: Option<PathBuf>,
     ctx: egui::Context,
 }
 
@@ -184,6 +227,12 @@ impl TwofoldApp {
             jobs_tx,
             jobs_rx,
             jobs_running: 0,
+            dialogs: options.dialogs,
+            backup_dialog: None,
+            auto_form: AutoForm::default(),
+            backups: None,
+            auto_backup_due_ms: None,
+            import_path: None,
             ctx,
         }
     }
@@ -202,6 +251,11 @@ impl TwofoldApp {
 
     pub fn accounts(&self) -> &[Account] {
         self.doc.as_ref().map_or(&[], |d| d.accounts.as_slice())
+    }
+
+    /// Whether the window says the accounts changed since the last backup.
+    pub fn backup_needed(&self) -> Option<bool> {
+        self.backups.as_ref().map(|(_, changed)| *changed)
     }
 
     pub fn account(&self, id: Uuid) -> Option<&Account> {
@@ -309,9 +363,46 @@ impl TwofoldApp {
             Reply::Reloaded(doc) => self.doc = Some(doc),
             Reply::Failed(why) => self.error = Some(why),
             Reply::UnlockFailed(why) => self.phase = Phase::NeedsPassphrase { error: Some(why) },
+            Reply::Exported(message) => self.toast(message),
+            Reply::ImportRead(result) => {
+                let stage = match *result {
+                    Ok(preview) => ImportStage::Preview(Box::new(preview)),
+                    Err(ImportProblem::NeedsPassword(format)) => ImportStage::Password {
+                        path: self.import_path.clone().unwrap_or_default(),
+                        format,
+                        input: String::new(),
+                        error: None,
+                    },
+                    Err(ImportProblem::WrongPassword(why)) => match self.backup_dialog.take() {
+                        Some(BackupDialog::Import(ImportStage::Password {
+                            path, format, ..
+                        })) => ImportStage::Password {
+                            path,
+                            format,
+                            input: String::new(),
+                            error: Some(format!("{why}. Try again.")),
+                        },
+                        _ => ImportStage::Failed(why),
+                    },
+                    Err(ImportProblem::Failed(why)) => ImportStage::Failed(why),
+                };
+                // A dialog closed meanwhile stays closed.
+                if self.backup_dialog.is_some() || matches!(stage, ImportStage::Password { .. }) {
+                    self.backup_dialog = Some(BackupDialog::Import(stage));
+                }
+            }
+            Reply::Backups { state, changed } => {
+                self.auto_backup_due_ms =
+                    (changed && state.auto.is_some()).then(|| self.now_ms() + AUTO_BACKUP_DELAY_MS);
+                self.backups = Some((state, changed));
+            }
+            Reply::AutoBackedUp(Ok(Some(message))) => self.toast(message),
+            Reply::AutoBackedUp(Ok(None)) => {}
+            Reply::AutoBackedUp(Err(why)) => self.error = Some(why),
             Reply::Locked => {
                 self.doc = None;
                 self.details = None;
+                self.backup_dialog = None;
                 self.revealed.clear();
                 self.phase = match self.key_store {
                     Some(KeyStoreKind::Passphrase) => Phase::NeedsPassphrase { error: None },
@@ -350,6 +441,35 @@ impl TwofoldApp {
             JobResult::Scanned(Err(why)) => {
                 let dialog = self.add.get_or_insert_with(Default::default);
                 dialog.message = Some(why);
+            }
+            JobResult::ExportTo(format, password, Some(path)) => {
+                self.backend.send(Request::Export {
+                    format,
+                    path,
+                    password: password.map(crate::vault::passphrase),
+                });
+            }
+            JobResult::ExportTo(_, _, None) => {}
+            JobResult::ImportFrom(Some(path)) => {
+                self.import_path = Some(path.clone());
+                self.backup_dialog = Some(BackupDialog::Import(ImportStage::Reading));
+                self.backend.send(Request::ReadImport {
+                    path,
+                    password: None,
+                });
+            }
+            JobResult::ImportFrom(None) => {
+                if matches!(
+                    self.backup_dialog,
+                    Some(BackupDialog::Import(ImportStage::Reading))
+                ) {
+                    self.backup_dialog = None;
+                }
+            }
+            JobResult::AutoFolder(folder) => {
+                if folder.is_some() {
+                    self.auto_form.folder = folder;
+                }
             }
         }
     }
@@ -614,6 +734,16 @@ impl TwofoldApp {
             Cmd::ScanFiles(paths) => {
                 self.spawn_job(move || JobResult::Scanned(super::scan::files(&paths)));
             }
+            cmd @ (Cmd::OpenExport(_)
+            | Cmd::Export { .. }
+            | Cmd::OpenImport
+            | Cmd::ImportPassword(_)
+            | Cmd::AcceptImport
+            | Cmd::CloseBackupDialog
+            | Cmd::OpenTransfer
+            | Cmd::PickAutoFolder
+            | Cmd::SetAutoBackup(_)
+            | Cmd::BackUpNow) => self.apply_backup(cmd),
             Cmd::PickRecoveryFile(id) => {
                 let dialog = rfd::AsyncFileDialog::new()
                     .set_title("Choose the recovery codes file")
@@ -631,6 +761,73 @@ impl TwofoldApp {
                     JobResult::RecoveryFile(id, text)
                 });
             }
+        }
+    }
+
+    fn apply_backup(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::OpenExport(format) => {
+                self.backup_dialog = Some(BackupDialog::Export(ExportForm::new(format)));
+            }
+            Cmd::Export { format, password } => {
+                self.backup_dialog = None;
+                let picked = self
+                    .dialogs
+                    .save_file("Export to", format.default_file_name());
+                self.spawn_job(move || {
+                    JobResult::ExportTo(format, password, pollster::block_on(picked))
+                });
+            }
+            Cmd::OpenImport => {
+                self.backup_dialog = Some(BackupDialog::Import(ImportStage::Reading));
+                let picked = self.dialogs.open_file("Choose the file to import");
+                self.spawn_job(move || JobResult::ImportFrom(pollster::block_on(picked)));
+            }
+            Cmd::ImportPassword(password) => {
+                let Some(Some(BackupDialog::Import(ImportStage::Password { path, .. }))) =
+                    Some(self.backup_dialog.as_ref())
+                else {
+                    return;
+                };
+                let path = path.clone();
+                self.backend.send(Request::ReadImport {
+                    path,
+                    password: Some(crate::vault::passphrase(password)),
+                });
+            }
+            Cmd::AcceptImport => {
+                if let Some(BackupDialog::Import(ImportStage::Preview(preview))) =
+                    self.backup_dialog.take()
+                {
+                    self.backend.send(Request::ApplyImport(*preview));
+                }
+            }
+            Cmd::CloseBackupDialog => self.backup_dialog = None,
+            Cmd::OpenTransfer => {
+                let batch_id = (self.now_ms() % 1_000_000_007) as i32;
+                self.backup_dialog = Some(BackupDialog::Transfer(super::backup::transfer(
+                    self.accounts(),
+                    batch_id,
+                )));
+            }
+            Cmd::PickAutoFolder => {
+                let picked = self.dialogs.pick_folder("Folder for automatic backups");
+                self.spawn_job(move || JobResult::AutoFolder(pollster::block_on(picked)));
+            }
+            Cmd::SetAutoBackup(choice) => {
+                let choice =
+                    choice.map(|(folder, keep, p)| (folder, keep, crate::vault::passphrase(p)));
+                self.backend.send(Request::SetAutoBackup(choice));
+            }
+            Cmd::BackUpNow => {
+                let auto = self.backups.as_ref().is_some_and(|(s, _)| s.auto.is_some());
+                if auto {
+                    self.backend.send(Request::AutoBackup { force: true });
+                } else {
+                    self.commands.push(Cmd::OpenExport(ExportFormat::Twofold));
+                }
+            }
+            _ => unreachable!("not a backup command"),
         }
     }
 
@@ -669,6 +866,13 @@ impl TwofoldApp {
         if self.deleted.as_ref().is_some_and(|d| d.until_ms <= now) {
             self.deleted = None;
         }
+        if self.phase == Phase::Unlocked
+            && let Some(due) = self.auto_backup_due_ms
+            && now >= due
+        {
+            self.auto_backup_due_ms = None;
+            self.backend.send(Request::AutoBackup { force: false });
+        }
         if self.phase == Phase::Unlocked && now.saturating_sub(self.last_poll_ms) >= POLL_MS {
             self.last_poll_ms = now;
             self.backend.send(Request::Poll);
@@ -689,6 +893,9 @@ impl TwofoldApp {
         }
         if let Some(c) = &self.pending_clear {
             at(c.at_ms);
+        }
+        if let Some(due) = self.auto_backup_due_ms {
+            at(due);
         }
         for t in &self.toasts {
             at(t.until_ms);

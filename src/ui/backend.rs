@@ -6,6 +6,10 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::SystemTime;
 
+use age::secrecy::SecretString;
+
+use crate::backup::reminder::{self, AutoBackup, BackupState};
+use crate::backup::{self, BackupError, ExportFormat, Format, Preview};
 use crate::vault::{
     KeyStore, KeyStoreKind, KeyringStore, PassphraseStore, Profile, VAULT_FILE, Vault, VaultDoc,
     VaultError,
@@ -32,6 +36,30 @@ pub enum Request {
     /// Reload if another process changed the file.
     Poll,
     Lock,
+    Export {
+        format: ExportFormat,
+        path: PathBuf,
+        password: Option<SecretString>,
+    },
+    /// Read a file to import and compare it with the vault; nothing is written.
+    ReadImport {
+        path: PathBuf,
+        password: Option<SecretString>,
+    },
+    ApplyImport(Preview),
+    /// Turn automatic backups on (folder, how many to keep, passphrase) or off (`None`).
+    SetAutoBackup(Option<(PathBuf, usize, SecretString)>),
+    /// Back up into the automatic-backup folder: when the accounts changed, or always (`force`).
+    AutoBackup {
+        force: bool,
+    },
+}
+
+/// Why a file could not be turned into an import preview.
+pub enum ImportProblem {
+    NeedsPassword(Format),
+    WrongPassword(String),
+    Failed(String),
 }
 
 pub enum Reply {
@@ -44,6 +72,27 @@ pub enum Reply {
     Failed(String),
     UnlockFailed(String),
     Locked,
+    /// An export finished; the message says where.
+    Exported(String),
+    ImportRead(Box<Result<Preview, ImportProblem>>),
+    /// Sent after every reply that may change it: the backup record and whether the accounts
+    /// changed since.
+    Backups {
+        state: BackupState,
+        changed: bool,
+    },
+    /// An automatic backup ran (`Ok(None)`: nothing had changed).
+    AutoBackedUp(Result<Option<String>, String>),
+}
+
+impl Reply {
+    /// Replies to requests the user is waiting for (the spinner counts them).
+    fn answers_user(&self) -> bool {
+        !matches!(
+            self,
+            Reply::Reloaded(_) | Reply::Backups { .. } | Reply::AutoBackedUp(_)
+        )
+    }
 }
 
 pub struct Backend {
@@ -67,8 +116,12 @@ impl Backend {
                 };
                 for request in worker_rx {
                     if let Some(reply) = worker.handle(request) {
+                        let backups = worker.backups(&reply);
                         if worker_tx.send(reply).is_err() {
                             break;
+                        }
+                        if let Some(b) = backups {
+                            let _ = worker_tx.send(b);
                         }
                         ctx.request_repaint();
                     }
@@ -83,7 +136,10 @@ impl Backend {
     }
 
     pub fn send(&mut self, request: Request) {
-        if !matches!(request, Request::Poll) {
+        if !matches!(
+            request,
+            Request::Poll | Request::AutoBackup { force: false }
+        ) {
             self.in_flight += 1;
         }
         // The worker only stops when the app does.
@@ -92,7 +148,7 @@ impl Backend {
 
     pub fn try_recv(&mut self) -> Option<Reply> {
         let reply = self.rx.try_recv().ok()?;
-        if !matches!(reply, Reply::Reloaded(_)) {
+        if reply.answers_user() {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
         Some(reply)
@@ -142,7 +198,150 @@ impl Worker {
                 self.vault = None;
                 Reply::Locked
             }
+            Request::Export {
+                format,
+                path,
+                password,
+            } => match &self.vault {
+                None => Reply::Failed("the vault is locked".into()),
+                Some(vault) => {
+                    match backup::export_vault(
+                        vault,
+                        format,
+                        &path,
+                        password.as_ref(),
+                        false,
+                        now(),
+                    ) {
+                        Ok(message) => Reply::Exported(capitalise(&message)),
+                        Err(e) => Reply::Failed(capitalise(&e.to_string())),
+                    }
+                }
+            },
+            Request::ReadImport { path, password } => {
+                Reply::ImportRead(Box::new(self.read_import(&path, password.as_ref())))
+            }
+            Request::ApplyImport(preview) => {
+                let Some(vault) = &self.vault else {
+                    return Some(Reply::Failed("the vault is locked".into()));
+                };
+                match backup::apply(preview, vault).and_then(|a| Ok((a, vault.read()?))) {
+                    Ok((applied, doc)) => {
+                        self.seen = self.mtime();
+                        let mut message = format!("Imported {} accounts", applied.added.len());
+                        if applied.recovery_codes_added > 0 {
+                            message +=
+                                &format!(" ({} recovery codes)", applied.recovery_codes_added);
+                        }
+                        if !applied.skipped.is_empty() {
+                            message += &format!(
+                                "; {} skipped, added meanwhile by another program",
+                                applied.skipped.len()
+                            );
+                        }
+                        Reply::Saved(doc, message)
+                    }
+                    Err(e) => Reply::Failed(capitalise(&e.to_string())),
+                }
+            }
+            Request::SetAutoBackup(choice) => self.set_auto_backup(choice),
+            Request::AutoBackup { force } => Reply::AutoBackedUp(self.auto_backup(force)),
         })
+    }
+
+    /// The backup record to send after `reply`, when it may have changed.
+    fn backups(&self, reply: &Reply) -> Option<Reply> {
+        let doc = match reply {
+            Reply::Opened(doc, _) | Reply::Saved(doc, _) | Reply::Reloaded(doc) => doc.clone(),
+            Reply::Exported(_) | Reply::AutoBackedUp(Ok(Some(_))) => {
+                self.vault.as_ref()?.read().ok()?
+            }
+            _ => return None,
+        };
+        let state = BackupState::read(&self.dir);
+        let changed = state.changed_since_backup(&doc);
+        Some(Reply::Backups { state, changed })
+    }
+
+    fn read_import(
+        &self,
+        path: &std::path::Path,
+        password: Option<&SecretString>,
+    ) -> Result<Preview, ImportProblem> {
+        let failed = |e: BackupError| ImportProblem::Failed(capitalise(&e.to_string()));
+        let bytes = backup::read_file(path).map_err(failed)?;
+        let parsed = match backup::read(&bytes, None, password, now()) {
+            Ok(p) => p,
+            Err(BackupError::PasswordNeeded(f)) => return Err(ImportProblem::NeedsPassword(f)),
+            Err(e @ BackupError::WrongPassword(_)) => {
+                return Err(ImportProblem::WrongPassword(capitalise(&e.to_string())));
+            }
+            Err(e) => return Err(failed(e)),
+        };
+        let doc = match &self.vault {
+            Some(v) => v.read().map_err(|e| failed(e.into()))?,
+            None => VaultDoc::empty(),
+        };
+        Ok(backup::preview(parsed, &doc))
+    }
+
+    fn set_auto_backup(&mut self, choice: Option<(PathBuf, usize, SecretString)>) -> Reply {
+        use age::secrecy::ExposeSecret;
+        let Some(vault) = &self.vault else {
+            return Reply::Failed("the vault is locked".into());
+        };
+        let mut state = BackupState::read(&self.dir);
+        let (message, passphrase) = match choice {
+            Some((folder, keep, passphrase)) => {
+                let message = format!(
+                    "Automatic backups go to {} (the last {keep} are kept)",
+                    folder.display()
+                );
+                state.auto = Some(AutoBackup { folder, keep });
+                let kept = crate::vault::BackupPassphrase(zeroize::Zeroizing::new(
+                    passphrase.expose_secret().to_string(),
+                ));
+                (message, Some(kept))
+            }
+            None => {
+                state.auto = None;
+                ("Automatic backups are off".to_string(), None)
+            }
+        };
+        let saved = vault.update(|doc| -> Result<VaultDoc, VaultError> {
+            doc.auto_backup_passphrase = passphrase;
+            let mut saved = doc.clone();
+            saved.generation += 1;
+            Ok(saved)
+        });
+        match saved {
+            Ok(doc) => match state.write(&self.dir) {
+                Ok(()) => {
+                    self.seen = self.mtime();
+                    Reply::Saved(doc, message)
+                }
+                Err(e) => Reply::Failed(capitalise(&e.to_string())),
+            },
+            Err(e) => Reply::Failed(capitalise(&e.to_string())),
+        }
+    }
+
+    fn auto_backup(&self, force: bool) -> Result<Option<String>, String> {
+        let vault = self.vault.as_ref().ok_or("the vault is locked")?;
+        let state = BackupState::read(&self.dir);
+        let Some(auto) = state.auto.clone() else {
+            return Ok(None);
+        };
+        let doc = vault.read().map_err(|e| e.to_string())?;
+        let Some(passphrase) = &doc.auto_backup_passphrase else {
+            return Err("Automatic backups need their passphrase again: set it in Settings".into());
+        };
+        if !force && !state.changed_since_backup(&doc) {
+            return Ok(None);
+        }
+        reminder::auto_backup(vault, &auto.folder, &passphrase.secret(), auto.keep, now())
+            .map(|path| Some(format!("Backed up to {}", path.display())))
+            .map_err(|e| format!("The automatic backup failed: {e}"))
     }
 
     fn open(&mut self, passphrase: Option<age::secrecy::SecretString>) -> Reply {
@@ -216,4 +415,19 @@ impl From<VaultError> for ChangeError {
     fn from(e: VaultError) -> Self {
         ChangeError::Vault(e)
     }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Core messages start in lower case; the window shows them as sentences.
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }

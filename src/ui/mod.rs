@@ -4,7 +4,9 @@
 mod add;
 mod app;
 mod backend;
+mod backup;
 pub mod clipboard;
+pub mod dialogs;
 mod hotkey;
 mod scan;
 pub mod settings;
@@ -51,6 +53,7 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
                     keys: KeySource::System,
                     clock: Arc::new(SystemClock),
                     clipboard: Box::new(clipboard::SystemClipboard::new()),
+                    dialogs: Arc::new(dialogs::SystemDialogs),
                     settings: None,
                 },
             )))

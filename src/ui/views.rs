@@ -73,6 +73,7 @@ impl TwofoldApp {
         self.add_ui(&ctx);
         self.details_ui(&ctx);
         self.settings_ui(&ctx);
+        self.backup_dialog_ui(&ctx);
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) {
@@ -133,7 +134,7 @@ impl TwofoldApp {
                 egui::TextEdit::singleline(&mut self.search)
                     .id(search_id())
                     .hint_text("issuer, name or tag")
-                    .desired_width((ui.available_width() - 250.0).max(120.0)),
+                    .desired_width((ui.available_width() - 330.0).max(120.0)),
             );
             let search = search.labelled_by(label.id);
             if std::mem::take(&mut self.focus_search) {
@@ -145,6 +146,18 @@ impl TwofoldApp {
             if ui.button("Add account").on_hover_text("Ctrl+N").clicked() {
                 self.add.get_or_insert_with(Default::default);
             }
+            ui.menu_button("Backups", |ui| {
+                if ui.button("Export…").clicked() {
+                    self.commands
+                        .push(Cmd::OpenExport(crate::backup::ExportFormat::Twofold));
+                }
+                if ui.button("Import…").clicked() {
+                    self.commands.push(Cmd::OpenImport);
+                }
+                if ui.button("Transfer to a phone…").clicked() {
+                    self.commands.push(Cmd::OpenTransfer);
+                }
+            });
             if ui.button("Settings").clicked() {
                 self.settings_open = !self.settings_open;
             }
@@ -190,6 +203,9 @@ impl TwofoldApp {
     }
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {
+        if self.phase == Phase::Unlocked {
+            self.backup_reminder_ui(ui);
+        }
         ui.horizontal(|ui| {
             if self.busy() {
                 ui.spinner();
@@ -617,6 +633,9 @@ impl TwofoldApp {
                 if self.phase == Phase::Unlocked && ui.button("Lock now").clicked() {
                     self.commands.push(Cmd::Lock);
                 }
+                if self.phase == Phase::Unlocked {
+                    self.auto_backup_ui(ui);
+                }
             });
         self.settings_open = open;
     }
@@ -700,33 +719,37 @@ fn qr_ui(ui: &mut egui::Ui, account: &Account, show: &mut bool) {
         return;
     }
     let link = crate::otp::uri::write(account.token());
-    match qrcode::QrCode::new(link.as_bytes()) {
-        Ok(code) => {
-            let width = code.width();
-            let colors = code.to_colors();
-            let module = 4.0;
-            let quiet = 4.0 * module;
-            let side = width as f32 * module + 2.0 * quiet;
-            let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), Sense::hover());
-            ui.painter().rect_filled(rect, 0.0, Color32::WHITE);
-            for (i, c) in colors.iter().enumerate() {
-                if *c == qrcode::Color::Dark {
-                    let (x, y) = ((i % width) as f32, (i / width) as f32);
-                    let min = rect.min + Vec2::new(quiet + x * module, quiet + y * module);
-                    ui.painter().rect_filled(
-                        egui::Rect::from_min_size(min, Vec2::splat(module)),
-                        0.0,
-                        Color32::BLACK,
-                    );
-                }
-            }
-            ui.label("Scan this with the authenticator app on your phone.");
-        }
-        Err(_) => {
-            ui.label("This account is too long to show as a QR code.");
-        }
+    if qr_code_ui(ui, &link, 4.0) {
+        ui.label("Scan this with the authenticator app on your phone.");
+    } else {
+        ui.label("This account is too long to show as a QR code.");
     }
     if ui.button("Hide QR code").clicked() {
         *show = false;
     }
+}
+
+/// Draws `text` as a QR code with `module` points per module; false if it does not fit in one.
+pub(super) fn qr_code_ui(ui: &mut egui::Ui, text: &str, module: f32) -> bool {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return false;
+    };
+    let width = code.width();
+    let colors = code.to_colors();
+    let quiet = 4.0 * module;
+    let side = width as f32 * module + 2.0 * quiet;
+    let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), Sense::hover());
+    ui.painter().rect_filled(rect, 0.0, Color32::WHITE);
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (x, y) = ((i % width) as f32, (i / width) as f32);
+            let min = rect.min + Vec2::new(quiet + x * module, quiet + y * module);
+            ui.painter().rect_filled(
+                egui::Rect::from_min_size(min, Vec2::splat(module)),
+                0.0,
+                Color32::BLACK,
+            );
+        }
+    }
+    true
 }

@@ -15,6 +15,7 @@ mod qr_corpus;
 mod qr_decode;
 mod qr_desktop;
 mod recovery_formats;
+mod ui_backup;
 mod ui_flows;
 mod ui_window;
 mod vault_cli;

@@ -12,28 +12,31 @@ use twofold::account::Account;
 use twofold::clock::ManualClock;
 use twofold::otp::{self, OtpKind, uri};
 use twofold::ui::clipboard::RecordingClipboard;
+use twofold::ui::dialogs::ScriptedDialogs;
 use twofold::ui::settings::Settings;
 use twofold::ui::{AppOptions, KeySource, Phase, TwofoldApp};
 use twofold::vault::{KeyStore, MemoryStore, Vault, VaultDoc, VaultError};
 
 /// 2026-12-03 10:00:07 UTC: 23 s left in the 30-second period.
-const T0: u64 = 1_764_756_007;
+pub(super) const T0: u64 = 1_764_756_007;
 
-const LINKS: [&str; 3] = [
+pub(super) const LINKS: [&str; 3] = [
     "otpauth://totp/GitHub:octo?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
     "otpauth://totp/Shop%20Admin:owner@shop.example?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8",
     "otpauth://hotp/Bank:me?secret=KUVJJOM753IHTNDSZVCNKL7GII&counter=5",
 ];
 
-struct Fixture {
-    dir: tempfile::TempDir,
-    store: Arc<MemoryStore>,
-    clock: ManualClock,
-    clipboard: RecordingClipboard,
+pub(super) struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub store: Arc<MemoryStore>,
+    pub clock: ManualClock,
+    pub clipboard: RecordingClipboard,
+    /// What the file dialogs answer.
+    pub dialogs: Arc<ScriptedDialogs>,
 }
 
 impl Fixture {
-    fn new(links: &[&str]) -> Fixture {
+    pub fn new(links: &[&str]) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(MemoryStore::default());
         let vault = Vault::create(dir.path(), store.as_ref()).unwrap();
@@ -51,15 +54,17 @@ impl Fixture {
             store,
             clock: ManualClock::at_secs(T0),
             clipboard: RecordingClipboard::default(),
+            dialogs: Arc::new(ScriptedDialogs::default()),
         }
     }
 
-    fn app(&self, settings: Settings) -> Harness<'static, TwofoldApp> {
+    pub fn app(&self, settings: Settings) -> Harness<'static, TwofoldApp> {
         let options = AppOptions {
             data_dir: self.dir.path().to_path_buf(),
             keys: KeySource::Fixed(self.store.clone()),
             clock: Arc::new(self.clock.clone()),
             clipboard: Box::new(self.clipboard.clone()),
+            dialogs: self.dialogs.clone(),
             settings: Some(Settings {
                 hotkey: String::new(),
                 ..settings
@@ -75,7 +80,7 @@ impl Fixture {
     }
 
     /// The vault as it is on disk.
-    fn on_disk(&self) -> VaultDoc {
+    pub fn on_disk(&self) -> VaultDoc {
         let store: &dyn KeyStore = self.store.as_ref();
         Vault::open(self.dir.path(), store).unwrap().read().unwrap()
     }
@@ -90,7 +95,7 @@ impl Fixture {
 }
 
 /// Steps the app until `done` holds; the vault works on its own thread.
-fn wait(
+pub(super) fn wait(
     h: &mut Harness<'static, TwofoldApp>,
     what: &str,
     done: impl Fn(&Harness<'static, TwofoldApp>) -> bool,
@@ -112,7 +117,7 @@ fn code_at(link: &str, secs: u64) -> String {
 }
 
 /// Focuses the field with that label and types into it, as a user would.
-fn type_into(h: &mut Harness<'static, TwofoldApp>, label: &str, text: &str) {
+pub(super) fn type_into(h: &mut Harness<'static, TwofoldApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.run_steps(1);
     // Text events carry no newlines: a new line is the Enter key, as on a keyboard.
@@ -125,7 +130,7 @@ fn type_into(h: &mut Harness<'static, TwofoldApp>, label: &str, text: &str) {
     }
 }
 
-fn has_label(h: &Harness<'static, TwofoldApp>, label: &str) -> bool {
+pub(super) fn has_label(h: &Harness<'static, TwofoldApp>, label: &str) -> bool {
     h.query_by_label(label).is_some()
 }
 
