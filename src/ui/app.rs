@@ -94,6 +94,8 @@ pub enum Cmd {
         password: Option<Zeroizing<String>>,
     },
     OpenImport,
+    /// A file dropped on the window that is not an image.
+    ImportFile(PathBuf),
     ImportPassword(Zeroizing<String>),
     AcceptImport,
     CloseBackupDialog,
@@ -450,14 +452,7 @@ impl TwofoldApp {
                 });
             }
             JobResult::ExportTo(_, _, None) => {}
-            JobResult::ImportFrom(Some(path)) => {
-                self.import_path = Some(path.clone());
-                self.backup_dialog = Some(BackupDialog::Import(ImportStage::Reading));
-                self.backend.send(Request::ReadImport {
-                    path,
-                    password: None,
-                });
-            }
+            JobResult::ImportFrom(Some(path)) => self.read_import(path),
             JobResult::ImportFrom(None) => {
                 if matches!(
                     self.backup_dialog,
@@ -737,6 +732,7 @@ impl TwofoldApp {
             cmd @ (Cmd::OpenExport(_)
             | Cmd::Export { .. }
             | Cmd::OpenImport
+            | Cmd::ImportFile(_)
             | Cmd::ImportPassword(_)
             | Cmd::AcceptImport
             | Cmd::CloseBackupDialog
@@ -764,8 +760,18 @@ impl TwofoldApp {
         }
     }
 
+    fn read_import(&mut self, path: PathBuf) {
+        self.import_path = Some(path.clone());
+        self.backup_dialog = Some(BackupDialog::Import(ImportStage::Reading));
+        self.backend.send(Request::ReadImport {
+            path,
+            password: None,
+        });
+    }
+
     fn apply_backup(&mut self, cmd: Cmd) {
         match cmd {
+            Cmd::ImportFile(path) => self.read_import(path),
             Cmd::OpenExport(format) => {
                 self.backup_dialog = Some(BackupDialog::Export(ExportForm::new(format)));
             }

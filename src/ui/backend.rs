@@ -177,18 +177,8 @@ impl Worker {
                 other => other,
             },
             Request::CreateAndApply(passphrase, change, message) => {
-                if self.vault.is_none() {
-                    let created = match (&self.keys, passphrase) {
-                        (KeySource::Fixed(store), _) => Vault::create(&self.dir, store.as_ref()),
-                        (KeySource::System, Some(p)) => {
-                            Vault::create(&self.dir, &PassphraseStore::new(p))
-                        }
-                        (KeySource::System, None) => Vault::create(&self.dir, &KeyringStore),
-                    };
-                    match created {
-                        Ok(v) => self.vault = Some(v),
-                        Err(e) => return Some(Reply::Failed(e.to_string())),
-                    }
+                if let Err(why) = self.ensure_vault(passphrase) {
+                    return Some(Reply::Failed(why));
                 }
                 self.apply(change, message)
             }
@@ -222,6 +212,11 @@ impl Worker {
                 Reply::ImportRead(Box::new(self.read_import(&path, password.as_ref())))
             }
             Request::ApplyImport(preview) => {
+                // Importing is also a way to start: the first import creates the vault.
+                let no_vault = matches!(Profile::read(&self.dir), Ok(None));
+                if no_vault && let Err(why) = self.ensure_vault(None) {
+                    return Some(Reply::Failed(why));
+                }
                 let Some(vault) = &self.vault else {
                     return Some(Reply::Failed("the vault is locked".into()));
                 };
@@ -247,6 +242,20 @@ impl Worker {
             Request::SetAutoBackup(choice) => self.set_auto_backup(choice),
             Request::AutoBackup { force } => Reply::AutoBackedUp(self.auto_backup(force)),
         })
+    }
+
+    /// Creates the vault (in the keyring, or with `passphrase`) unless it is open.
+    fn ensure_vault(&mut self, passphrase: Option<SecretString>) -> Result<(), String> {
+        if self.vault.is_some() {
+            return Ok(());
+        }
+        let created = match (&self.keys, passphrase) {
+            (KeySource::Fixed(store), _) => Vault::create(&self.dir, store.as_ref()),
+            (KeySource::System, Some(p)) => Vault::create(&self.dir, &PassphraseStore::new(p)),
+            (KeySource::System, None) => Vault::create(&self.dir, &KeyringStore),
+        };
+        self.vault = Some(created.map_err(|e| e.to_string())?);
+        Ok(())
     }
 
     /// The backup record to send after `reply`, when it may have changed.

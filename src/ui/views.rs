@@ -94,8 +94,14 @@ impl TwofoldApp {
             if i.consume_key(Modifiers::COMMAND, Key::L) {
                 self.commands.push(Cmd::Lock);
             }
+            // Images are scanned for QR codes; anything else is offered as an import.
             for f in i.raw.dropped_files.drain(..) {
-                events.push(Cmd::ScanFiles(vec![f.path().to_path_buf()]));
+                let path = f.path().to_path_buf();
+                events.push(if is_image(&path) {
+                    Cmd::ScanFiles(vec![path])
+                } else {
+                    Cmd::ImportFile(path)
+                });
             }
             if !typing || in_search {
                 i.events.retain(|e| match e {
@@ -639,6 +645,12 @@ impl TwofoldApp {
             });
         self.settings_open = open;
     }
+}
+
+fn is_image(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["png", "jpg", "jpeg", "webp", "bmp", "gif"].contains(&e.to_ascii_lowercase().as_str())
+    })
 }
 
 fn search_id() -> egui::Id {

@@ -311,3 +311,48 @@ fn automatic_backups_follow_changes_into_the_chosen_folder() {
     counters.sort();
     assert_eq!(counters, [5, 6]);
 }
+
+#[test]
+fn importing_into_a_new_data_dir_creates_the_vault() {
+    use std::sync::Arc;
+    use twofold::ui::{AppOptions, KeySource, Phase};
+    use twofold::vault::{KeyStore, MemoryStore, Vault};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let dialogs = Arc::new(twofold::ui::dialogs::ScriptedDialogs::default());
+    *dialogs.open.lock().unwrap() = Some(fixture_file("aegis_plain.json"));
+    let options = AppOptions {
+        data_dir: dir.path().to_path_buf(),
+        keys: KeySource::Fixed(store.clone()),
+        clock: Arc::new(twofold::clock::ManualClock::at_secs(T0)),
+        clipboard: Box::new(twofold::ui::clipboard::RecordingClipboard::default()),
+        dialogs: dialogs.clone(),
+        settings: Some(Settings {
+            hotkey: String::new(),
+            ..Settings::default()
+        }),
+    };
+    let mut h = Harness::builder()
+        .with_size([640.0, 820.0])
+        .build_eframe(move |cc| TwofoldApp::new(cc, options));
+    wait(&mut h, "the welcome screen", |h| {
+        *h.state().phase() == Phase::Welcome
+    });
+    menu(&mut h, "Import…");
+    wait(&mut h, "the preview", |h| {
+        h.query_by_label_contains("Aegis vault: ").is_some()
+    });
+    assert!(
+        !dir.path().join("vault.age").exists(),
+        "the preview created the vault"
+    );
+    let n = h.query_all_by_label_contains("Add: ").count();
+    assert!(n > 0);
+    h.get_by_label(&format!("Import {n} accounts")).click();
+    wait(&mut h, "the vault", |h| {
+        *h.state().phase() == Phase::Unlocked
+    });
+    let store: &dyn KeyStore = store.as_ref();
+    let doc = Vault::open(dir.path(), store).unwrap().read().unwrap();
+    assert_eq!(doc.accounts.len(), n);
+}
