@@ -709,14 +709,8 @@ impl TwofoldApp {
                 self.spawn_job(move || JobResult::Scanned(super::scan::image(image)));
             }
             Cmd::PickImage => {
-                let dialog = rfd::AsyncFileDialog::new()
-                    .set_title("Choose an image with a QR code")
-                    .add_filter("Images", &["png", "jpg", "jpeg", "webp", "bmp", "gif"])
-                    .pick_files();
-                self.spawn_job(move || {
-                    let picked = pollster::block_on(dialog).unwrap_or_default();
-                    JobResult::Picked(picked.into_iter().map(|f| f.path().to_path_buf()).collect())
-                });
+                let picked = self.dialogs.open_images("Choose an image with a QR code");
+                self.spawn_job(move || JobResult::Picked(pollster::block_on(picked)));
             }
             Cmd::ScanScreen => {
                 // Hide the window so that it does not cover the code being captured.
@@ -741,14 +735,12 @@ impl TwofoldApp {
             | Cmd::SetAutoBackup(_)
             | Cmd::BackUpNow) => self.apply_backup(cmd),
             Cmd::PickRecoveryFile(id) => {
-                let dialog = rfd::AsyncFileDialog::new()
-                    .set_title("Choose the recovery codes file")
-                    .pick_file();
+                let picked = self.dialogs.open_file("Choose the recovery codes file");
                 self.spawn_job(move || {
-                    let Some(file) = pollster::block_on(dialog) else {
+                    let Some(file) = pollster::block_on(picked) else {
                         return JobResult::Picked(vec![]);
                     };
-                    let text = std::fs::read(file.path())
+                    let text = std::fs::read(&file)
                         .map_err(|_| "could not read that file".to_string())
                         .and_then(|b| {
                             String::from_utf8(b).map_err(|_| "that file is not text".to_string())

@@ -649,7 +649,7 @@ impl TwofoldApp {
 
 fn is_image(path: &std::path::Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        ["png", "jpg", "jpeg", "webp", "bmp", "gif"].contains(&e.to_ascii_lowercase().as_str())
+        super::dialogs::IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
     })
 }
 

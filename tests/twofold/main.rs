@@ -17,6 +17,7 @@ mod qr_desktop;
 mod recovery_formats;
 mod ui_backup;
 mod ui_flows;
+mod ui_scan;
 mod ui_window;
 mod vault_cli;
 mod vault_crash;

@@ -9,7 +9,7 @@ use image::DynamicImage;
 use crate::common::{require_tool, twofold};
 use crate::qr_corpus;
 
-fn require_display() {
+pub(super) fn require_display() {
     assert!(
         std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()),
         "DISPLAY is not set: run the tests with scripts/test.sh, which starts Xvfb"
@@ -17,7 +17,7 @@ fn require_display() {
 }
 
 /// Kills a helper we started when the test ends, pass or fail.
-struct Helper(Child);
+pub(super) struct Helper(pub Child);
 
 impl Drop for Helper {
     fn drop(&mut self) {

@@ -1,0 +1,82 @@
+//! The Add dialog's image and screen scanning, driven through egui_kittest: "Choose image…" with a
+//! scripted file dialog, and "Scan screen" against the Xvfb display of scripts/test.sh, where
+//! ImageMagick's `display` shows the code.
+
+use std::process::{Command, Stdio};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use image::DynamicImage;
+use twofold::otp::uri;
+use twofold::ui::TwofoldApp;
+use twofold::ui::settings::Settings;
+
+use super::common::require_tool;
+use super::qr_corpus;
+use super::qr_desktop::{Helper, require_display};
+use super::ui_flows::{Fixture, LINKS, has_label, wait};
+
+/// Opens the Add dialog, presses `button`, adds what was found, and checks the vault got `text`.
+fn scan_and_add(f: &Fixture, h: &mut Harness<'static, TwofoldApp>, button: &str, text: &str) {
+    let expected = uri::parse(text).unwrap();
+    h.get_by_label("Add account").click();
+    h.run_steps(3);
+    h.get_by_label(button).click();
+    wait(h, "the scan", |h| has_label(h, "Add this account"));
+    h.get_by_label("Add this account").click();
+    wait(h, "the account", |h| h.state().accounts().len() == 2);
+    let doc = f.on_disk();
+    let added = doc.accounts[1].token();
+    assert_eq!(added.issuer, expected.issuer);
+    assert_eq!(added.name, expected.name);
+    assert_eq!(added.code_at(1_000_000), expected.code_at(1_000_000));
+}
+
+#[test]
+fn choose_image_scans_the_picked_file() {
+    let f = Fixture::new(&LINKS[..1]);
+    let dir = tempfile::tempdir().unwrap();
+    let (shot, text) = qr_corpus::screenshot_with_code(900, 600, 3, 0x1a);
+    let png = dir.path().join("shot.png");
+    DynamicImage::ImageRgb8(shot).save(&png).unwrap();
+    *f.dialogs.open.lock().unwrap() = Some(png);
+    let mut h = f.app(Settings::default());
+    scan_and_add(&f, &mut h, "Choose image…", &text);
+}
+
+#[test]
+fn scan_screen_adds_the_code_shown_on_the_display() {
+    require_display();
+    require_tool("display");
+    require_tool("xdotool");
+    let f = Fixture::new(&LINKS[..1]);
+    let dir = tempfile::tempdir().unwrap();
+    let (shot, text) = qr_corpus::screenshot_with_code(700, 500, 4, 0x2b);
+    let png = dir.path().join("screen.png");
+    DynamicImage::ImageRgb8(shot).save(&png).unwrap();
+    let title = format!("twofold-ui-scan-{}", std::process::id());
+    let _display = Helper(
+        Command::new("display")
+            .args(["-title", &title, "-geometry", "+0+0"])
+            .arg(&png)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let shown = Command::new("timeout")
+        .args([
+            "20",
+            "xdotool",
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            &title,
+        ])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "the display window never appeared");
+    let mut h = f.app(Settings::default());
+    scan_and_add(&f, &mut h, "Scan screen", &text);
+}
