@@ -17,13 +17,41 @@ pub(super) fn require_display() {
 }
 
 /// Kills a helper we started when the test ends, pass or fail.
-pub(super) struct Helper(pub Child);
+pub(super) struct Helper(Child);
 
 impl Drop for Helper {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Shows `png` at the top left of the display with ImageMagick's `display`, once it is mapped.
+pub(super) fn show_on_screen(png: &Path) -> Helper {
+    let title = format!("twofold-shown-{}", png.display());
+    let shown = Helper(
+        Command::new("display")
+            .args(["-title", &title, "-geometry", "+0+0"])
+            .arg(png)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let found = Command::new("timeout")
+        .args([
+            "20",
+            "xdotool",
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            &title,
+        ])
+        .output()
+        .unwrap();
+    assert!(found.status.success(), "the display window never appeared");
+    shown
 }
 
 fn scan(arg: &str) -> (i32, String, String) {
@@ -70,29 +98,7 @@ fn scan_screen_finds_a_code_shown_on_the_display() {
     require_tool("xdotool");
     let dir = tempfile::tempdir().unwrap();
     let (png, text) = write_png(dir.path(), 0x5c);
-    let title = format!("twofold-qr-{}", std::process::id());
-    let _display = Helper(
-        Command::new("display")
-            .args(["-title", &title, "-geometry", "+0+0"])
-            .arg(&png)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let found = Command::new("timeout")
-        .args([
-            "20",
-            "xdotool",
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--name",
-            &title,
-        ])
-        .output()
-        .unwrap();
-    assert!(found.status.success(), "the display window never appeared");
+    let _display = show_on_screen(&png);
     scan_until("--screen", &text);
 }
 

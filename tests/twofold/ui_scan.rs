@@ -2,8 +2,6 @@
 //! scripted file dialog, and "Scan screen" against the Xvfb display of scripts/test.sh, where
 //! ImageMagick's `display` shows the code.
 
-use std::process::{Command, Stdio};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use image::DynamicImage;
@@ -13,7 +11,7 @@ use twofold::ui::settings::Settings;
 
 use super::common::require_tool;
 use super::qr_corpus;
-use super::qr_desktop::{Helper, require_display};
+use super::qr_desktop::{require_display, show_on_screen};
 use super::ui_flows::{Fixture, LINKS, has_label, wait};
 
 /// Opens the Add dialog, presses `button`, adds what was found, and checks the vault got `text`.
@@ -54,29 +52,7 @@ fn scan_screen_adds_the_code_shown_on_the_display() {
     let (shot, text) = qr_corpus::screenshot_with_code(700, 500, 4, 0x2b);
     let png = dir.path().join("screen.png");
     DynamicImage::ImageRgb8(shot).save(&png).unwrap();
-    let title = format!("twofold-ui-scan-{}", std::process::id());
-    let _display = Helper(
-        Command::new("display")
-            .args(["-title", &title, "-geometry", "+0+0"])
-            .arg(&png)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let shown = Command::new("timeout")
-        .args([
-            "20",
-            "xdotool",
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--name",
-            &title,
-        ])
-        .output()
-        .unwrap();
-    assert!(shown.status.success(), "the display window never appeared");
+    let _display = show_on_screen(&png);
     let mut h = f.app(Settings::default());
     scan_and_add(&f, &mut h, "Scan screen", &text);
 }
