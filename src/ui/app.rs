@@ -367,6 +367,10 @@ impl TwofoldApp {
             Reply::UnlockFailed(why) => self.phase = Phase::NeedsPassphrase { error: Some(why) },
             Reply::Exported(message) => self.toast(message),
             Reply::ImportRead(result) => {
+                // A dialog closed meanwhile stays closed.
+                if !matches!(self.backup_dialog, Some(BackupDialog::Import(_))) {
+                    return;
+                }
                 let stage = match *result {
                     Ok(preview) => ImportStage::Preview(Box::new(preview)),
                     Err(ImportProblem::NeedsPassword(format)) => ImportStage::Password {
@@ -388,10 +392,7 @@ impl TwofoldApp {
                     },
                     Err(ImportProblem::Failed(why)) => ImportStage::Failed(why),
                 };
-                // A dialog closed meanwhile stays closed.
-                if self.backup_dialog.is_some() || matches!(stage, ImportStage::Password { .. }) {
-                    self.backup_dialog = Some(BackupDialog::Import(stage));
-                }
+                self.backup_dialog = Some(BackupDialog::Import(stage));
             }
             Reply::Backups { state, changed } => {
                 self.auto_backup_due_ms =
@@ -782,8 +783,8 @@ impl TwofoldApp {
                 self.spawn_job(move || JobResult::ImportFrom(pollster::block_on(picked)));
             }
             Cmd::ImportPassword(password) => {
-                let Some(Some(BackupDialog::Import(ImportStage::Password { path, .. }))) =
-                    Some(self.backup_dialog.as_ref())
+                let Some(BackupDialog::Import(ImportStage::Password { path, .. })) =
+                    &self.backup_dialog
                 else {
                     return;
                 };

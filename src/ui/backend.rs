@@ -194,15 +194,10 @@ impl Worker {
                 password,
             } => match &self.vault {
                 None => Reply::Failed("the vault is locked".into()),
+                // The save dialog already asked before replacing a file.
                 Some(vault) => {
-                    match backup::export_vault(
-                        vault,
-                        format,
-                        &path,
-                        password.as_ref(),
-                        false,
-                        now(),
-                    ) {
+                    match backup::export_vault(vault, format, &path, password.as_ref(), true, now())
+                    {
                         Ok(message) => Reply::Exported(capitalise(&message)),
                         Err(e) => Reply::Failed(capitalise(&e.to_string())),
                     }
