@@ -34,6 +34,7 @@ declare -A NEEDED=(
   [strip]=binutils
   [xz]=xz-utils
   [python3]=python3
+  [cpp]=cpp
   [x86_64-w64-mingw32-windres]=binutils-mingw-w64-x86-64
 )
 missing=()
@@ -89,7 +90,10 @@ dpkg-deb --info "$deb" >"$scratch/info"
 for f in "Package: twofold" "Version: $version" "Architecture: $(dpkg --print-architecture)" "Section: utils"; do
   grep -q "^ $f" "$scratch/info" || fail "the control file lacks '$f': $(cat "$scratch/info")"
 done
-grep -Eq '^ Depends: .*libc6' "$scratch/info" || fail "Depends (\$auto) has no libc6: $(cat "$scratch/info")"
+# libc6 from $auto (the linked libraries); the rest are dlopen()ed, so listed by hand.
+for dep in libc6 libegl1 libwayland-client0 libxkbcommon0 libx11-6 libdbus-1-3; do
+  grep -Eq "^ Depends: (.*[ ,])?$dep( |,|\$)" "$scratch/info" || fail "Depends lacks $dep: $(cat "$scratch/info")"
+done
 ok "control: twofold $version, $(grep '^ Depends:' "$scratch/info" | cut -c2-)"
 
 root="$scratch/root"
@@ -131,19 +135,23 @@ build_script="$(ls -t "$target_dir"/debug/build/twofold-*/build-script-build 2>/
 res="$scratch/winres"
 mkdir -p "$res"
 IFS=. read -r major minor patch <<<"${version%%-*}"
+# windres preprocesses with mingw's gcc by default; the resource script includes no Windows header,
+# so the host's cpp does as well and saves installing a second compiler.
+printf '#!/bin/sh\nexec x86_64-w64-mingw32-windres --preprocessor=cpp "$@"\n' >"$res/windres"
+chmod +x "$res/windres"
 (
   export OUT_DIR="$res" CARGO_MANIFEST_DIR="$PWD" CARGO_PKG_NAME=twofold CARGO_PKG_VERSION="$version" \
     CARGO_PKG_VERSION_MAJOR="$major" CARGO_PKG_VERSION_MINOR="$minor" CARGO_PKG_VERSION_PATCH="$patch" \
     CARGO_CFG_TARGET_OS=windows CARGO_CFG_TARGET_ENV=gnu CARGO_CFG_TARGET_ARCH=x86_64 \
-    TARGET=x86_64-pc-windows-gnu HOST=x86_64-unknown-linux-gnu
+    TARGET=x86_64-pc-windows-gnu HOST=x86_64-unknown-linux-gnu WINDRES="$res/windres"
   "$build_script" >"$res/stdout"
 ) || fail "build.rs for a Windows target: $(cat "$res/stdout" 2>/dev/null)"
 grep -q '^cargo:rustc-link-arg-bin=twofold=' "$res/stdout" || fail "build.rs did not link the resource: $(cat "$res/stdout")"
 grep -q '^cargo:rerun-if-changed=.*assets/icon.ico' "$res/stdout" || fail "build.rs does not watch assets/icon.ico"
-x86_64-w64-mingw32-windres -i "$res/twofold_res.o" -O rc -o "$res/back.rc" 2>/dev/null ||
-  x86_64-w64-mingw32-windres -J coff -i "$res/twofold_res.o" -O rc -o "$res/back.rc"
+x86_64-w64-mingw32-windres -i "$res/twofold_res.o" -O rc -o "$res/back.rc" ||
+  fail "windres cannot read back the resource object"
 for want in "FILEVERSION ${major}, ${minor}, ${patch}, 0" "VALUE \"ProductName\", \"Twofold\"" \
-  "VALUE \"FileVersion\", \"$version\"" "VALUE \"OriginalFilename\", \"twofold.exe\"" "ICON"; do
+  "VALUE \"FileVersion\", \"$version\"" "VALUE \"OriginalFilename\", \"twofold.exe\"" "RT_GROUP_ICON"; do
   grep -qiF "$want" "$res/back.rc" || fail "the Windows resource lacks '$want': $(cat "$res/back.rc")"
 done
 ok "build.rs makes the Windows resource (icon, version $version) with mingw's windres"
