@@ -40,7 +40,11 @@ fn git_commit() -> Option<String> {
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
         match git_path(&branch) {
             Some(loose) if loose.is_file() => watch.push(loose),
-            _ => watch.extend(["refs/heads", "packed-refs"].into_iter().filter_map(git_path)),
+            _ => watch.extend(
+                ["refs/heads", "packed-refs"]
+                    .into_iter()
+                    .filter_map(git_path),
+            ),
         }
     }
     for path in watch.iter().filter(|p| p.exists()) {
