@@ -69,14 +69,14 @@ grep -q "<release version=\"$version\"" "packaging/linux/$app_id.metainfo.xml" |
 ok "the metainfo's newest release notes are for $version"
 
 # 2. The .deb. The binary is the one the tests ran (a no-op build after cargo test).
-cargo build --locked --bin twofold
+cargo build --locked --bin twofold || fail "cargo build --bin twofold"
 tools="$target_dir/packaging-tools"
 cargo_deb_version=3.8.0
 if ! "$tools/bin/cargo-deb" --version 2>/dev/null | grep -qF "$cargo_deb_version"; then
   echo "check-packaging: installing cargo-deb $cargo_deb_version into $tools" >&2
   # Its own target dir: not the project's, whose profiles and flags are not cargo-deb's.
   cargo install --locked --quiet cargo-deb --version "$cargo_deb_version" --root "$tools" \
-    --target-dir "$tools/build"
+    --target-dir "$tools/build" || fail "cargo install cargo-deb"
   rm -rf "$tools/build"
 fi
 # --profile dev: cargo-deb reads target/release in the assets as "this profile's output folder".
@@ -126,6 +126,10 @@ case "$printed" in
   "twofold $version" | "twofold $version ("*")") ;;
   *) fail "the installed twofold --version printed '$printed', not twofold $version" ;;
 esac
+# Built from this checkout, the version names its commit: the package holds this build, not a stale one.
+if head="$(git rev-parse --short=10 HEAD 2>/dev/null)" && [ "$(git rev-parse --show-toplevel)" = "$PWD" ]; then
+  [ "$printed" = "twofold $version ($head)" ] || fail "the installed twofold is not built from HEAD ($head): $printed"
+fi
 ok "the installed /usr/bin/twofold --version: $printed"
 
 # 3. Windows: run build.rs's Windows branch for x86_64-pc-windows-gnu (as a cross build from Linux
