@@ -71,3 +71,4 @@ dbus-run-session -- bash -c '
   printf "twofold-test" | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
   cargo test --locked "$@"
 ' test.sh "$@"
+./scripts/check-packaging.sh  # desktop entry, metainfo, the .deb (built and unpacked), installer sources
