@@ -15,7 +15,9 @@ use std::io::{BufRead, Cursor, Seek};
 use std::path::Path;
 
 use image::imageops::FilterType;
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits, Luma, RgbaImage};
+use image::{
+    DynamicImage, GenericImageView, GrayImage, ImageDecoder, ImageReader, Limits, RgbaImage,
+};
 use zeroize::Zeroizing;
 
 use crate::otp::{migration, uri};
@@ -244,7 +246,7 @@ pub fn decode_image(img: &DynamicImage) -> Vec<QrText> {
         return Vec::new();
     }
     let found = decode_gray(&to_gray(img, 255));
-    if found.is_empty() && img.color().has_alpha() {
+    if found.is_empty() && has_transparency(img) {
         // A light code on a transparent background vanishes over white: try it over black.
         return decode_gray(&to_gray(img, 0));
     }
@@ -253,23 +255,71 @@ pub fn decode_image(img: &DynamicImage) -> Vec<QrText> {
 
 /// Decodes every QR code in an RGBA image (a screen capture or the clipboard).
 pub fn decode_rgba(img: &RgbaImage) -> Vec<QrText> {
-    decode_image(&DynamicImage::ImageRgba8(img.clone()))
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
+    let found = decode_gray(&rgba_to_gray(img.as_raw(), w, h, 255));
+    if found.is_empty() && img.as_raw().chunks_exact(4).any(|p| p[3] != 255) {
+        return decode_gray(&rgba_to_gray(img.as_raw(), w, h, 0));
+    }
+    found
 }
 
-/// Luminance with transparent pixels composited over `background` (255 white, 0 black).
-fn to_gray(img: &DynamicImage, background: u8) -> GrayImage {
-    if !img.color().has_alpha() {
-        return img.to_luma8();
+/// Whether any pixel is not fully opaque (an alpha channel alone does not make a pixel see-through).
+fn has_transparency(img: &DynamicImage) -> bool {
+    match img {
+        DynamicImage::ImageRgba8(i) => i.as_raw().chunks_exact(4).any(|p| p[3] != 255),
+        DynamicImage::ImageLumaA8(i) => i.as_raw().chunks_exact(2).any(|p| p[1] != 255),
+        other => other.color().has_alpha(),
     }
-    let rgba = img.to_rgba8();
+}
+
+/// Rec. 709 luma in integers, as image's `to_luma8` computes it.
+#[inline]
+fn luma(r: u8, g: u8, b: u8) -> u32 {
+    (2126 * u32::from(r) + 7152 * u32::from(g) + 722 * u32::from(b)) / 10_000
+}
+
+/// `l` with opacity `a` over `bg`.
+#[inline]
+fn over(l: u32, a: u8, bg: u32) -> u8 {
+    let a = u32::from(a);
+    ((l * a + bg * (255 - a)) / 255) as u8
+}
+
+fn rgba_to_gray(raw: &[u8], w: u32, h: u32, background: u8) -> GrayImage {
     let bg = u32::from(background);
-    GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        // Rec. 601 luma, as image's to_luma8 uses for opaque pixels (close enough here).
-        let l = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
-        let a = u32::from(a);
-        Luma([((l * a + bg * (255 - a)) / 255) as u8])
-    })
+    let data = raw
+        .chunks_exact(4)
+        .map(|p| over(luma(p[0], p[1], p[2]), p[3], bg))
+        .collect();
+    GrayImage::from_raw(w, h, data).expect("one byte per RGBA pixel")
+}
+
+/// Luminance with transparent pixels composited over `background` (255 white, 0 black). The common
+/// 8-bit layouts are converted here in one pass (image's generic conversion costs several times
+/// as much); the rest go through image.
+fn to_gray(img: &DynamicImage, background: u8) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let bg = u32::from(background);
+    let data: Vec<u8> = match img {
+        DynamicImage::ImageLuma8(g) => return g.clone(),
+        DynamicImage::ImageRgb8(rgb) => rgb
+            .as_raw()
+            .chunks_exact(3)
+            .map(|p| luma(p[0], p[1], p[2]) as u8)
+            .collect(),
+        DynamicImage::ImageRgba8(rgba) => return rgba_to_gray(rgba.as_raw(), w, h, background),
+        DynamicImage::ImageLumaA8(la) => la
+            .as_raw()
+            .chunks_exact(2)
+            .map(|p| over(u32::from(p[0]), p[1], bg))
+            .collect(),
+        other if !other.color().has_alpha() => return other.to_luma8(),
+        other => return rgba_to_gray(other.to_rgba8().as_raw(), w, h, background),
+    };
+    GrayImage::from_raw(w, h, data).expect("one byte per pixel")
 }
 
 /// The outcome of one attempt: decoded texts and how many detected codes failed to decode.
@@ -277,6 +327,56 @@ fn to_gray(img: &DynamicImage, background: u8) -> GrayImage {
 struct Attempt {
     texts: Vec<QrText>,
     failed: usize,
+}
+
+/// A black-and-white image as rqrr reads it, with a border of [`PAD`] pixels that stays light
+/// either way round: `DARK`, `LIGHT` or `BORDER` per pixel.
+struct Bitmap {
+    /// Width and height with the border.
+    w: usize,
+    h: usize,
+    px: Vec<u8>,
+}
+
+const LIGHT: u8 = 0;
+const DARK: u8 = 1;
+const BORDER: u8 = 2;
+
+impl Bitmap {
+    /// A bitmap for a `w × h` image, all border; rows are then filled in with [`Bitmap::row`].
+    fn new(w: u32, h: u32) -> Self {
+        let (w, h) = (w as usize + 2 * PAD as usize, h as usize + 2 * PAD as usize);
+        Bitmap {
+            w,
+            h,
+            px: vec![BORDER; w * h],
+        }
+    }
+
+    /// The inner pixels of image row `y`.
+    fn row(&mut self, y: usize) -> &mut [u8] {
+        let (pad, w) = (PAD as usize, self.w);
+        let start = (y + pad) * w + pad;
+        &mut self.px[start..start + w - 2 * pad]
+    }
+
+    /// The share of horizontally adjacent inner pixel pairs that differ.
+    fn transition_density(&self) -> f64 {
+        let pad = PAD as usize;
+        let inner = self.w - 2 * pad;
+        let mut changes = 0usize;
+        for row in self
+            .px
+            .chunks_exact(self.w)
+            .skip(pad)
+            .take(self.h - 2 * pad)
+        {
+            let row = &row[pad..pad + inner];
+            changes += row.windows(2).filter(|p| p[0] != p[1]).count();
+        }
+        let pairs = (inner.saturating_sub(1)) * (self.h - 2 * pad);
+        changes as f64 / pairs.max(1) as f64
+    }
 }
 
 /// Runs the ladder on a grayscale image.
@@ -294,15 +394,15 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     let half = large.then(|| downscale2(gray));
     let probe = half.as_ref().unwrap_or(gray);
     let probe_bits = adaptive_threshold(probe);
-    if transition_density(&probe_bits, probe.width() as usize) > MAX_NOISE {
+    if probe_bits.transition_density() > MAX_NOISE {
         return found;
     }
     if let Some(half) = &half {
         // Full-resolution passes over 8 MP cost rqrr a lot; a 2× box downscale keeps codes of 4 or
         // more pixels per module readable, and the threshold undoes the smoothing.
-        if done(rqrr_gray(half, false), &mut found)
-            || done(rqrr_bits(&probe_bits, half.dimensions(), false), &mut found)
-            || done(rqrr_bits(&probe_bits, half.dimensions(), true), &mut found)
+        if done(rqrr_bits(&probe_bits, false), &mut found)
+            || done(rqrr_gray(half, false), &mut found)
+            || done(rqrr_bits(&probe_bits, true), &mut found)
         {
             return found;
         }
@@ -314,9 +414,9 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     } else {
         probe_bits
     };
-    if done(rqrr_bits(&bits, (w, h), false), &mut found)
+    if done(rqrr_bits(&bits, false), &mut found)
         || done(rqrr_gray(gray, false), &mut found)
-        || done(rqrr_bits(&bits, (w, h), true), &mut found)
+        || done(rqrr_bits(&bits, true), &mut found)
         || done(rqrr_gray(gray, true), &mut found)
     {
         return found;
@@ -325,10 +425,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     // A code on a grey panel of a bright page: the local mean sees the page; the histogram's
     // valleys separate the panel from the code.
     for t in histogram_thresholds(gray) {
-        if done(
-            rqrr_bits(&global_threshold(gray, t), (w, h), false),
-            &mut found,
-        ) {
+        if done(rqrr_bits(&global_threshold(gray, t), false), &mut found) {
             return found;
         }
     }
@@ -337,8 +434,8 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
         for tile in tiles(w, h, 1400, 400) {
             let part = image::imageops::crop_imm(gray, tile.0, tile.1, tile.2, tile.3).to_image();
             let bits = adaptive_threshold(&part);
-            let _ = done(rqrr_bits(&bits, part.dimensions(), false), &mut found)
-                || done(rqrr_bits(&bits, part.dimensions(), true), &mut found);
+            let _ = done(rqrr_bits(&bits, false), &mut found)
+                || done(rqrr_bits(&bits, true), &mut found);
         }
         if !found.is_empty() {
             return found;
@@ -349,27 +446,21 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     let pixels = u64::from(w) * u64::from(h);
     if pixels * 4 <= MAX_UPSCALED_PIXELS {
         let big = image::imageops::resize(gray, w * 2, h * 2, FilterType::CatmullRom);
-        let dims = big.dimensions();
         for t in histogram_thresholds(&big) {
-            if done(
-                rqrr_bits(&global_threshold(&big, t), dims, false),
-                &mut found,
-            ) {
+            if done(rqrr_bits(&global_threshold(&big, t), false), &mut found) {
                 return found;
             }
         }
         let bits = adaptive_threshold(&big);
-        if done(rqrr_bits(&bits, dims, false), &mut found)
-            || done(rqrr_bits(&bits, dims, true), &mut found)
-        {
+        if done(rqrr_bits(&bits, false), &mut found) || done(rqrr_bits(&bits, true), &mut found) {
             return found;
         }
     }
     if pixels * 9 <= MAX_UPSCALED_PIXELS {
         let big = image::imageops::resize(gray, w * 3, h * 3, FilterType::Triangle);
         let bits = adaptive_threshold(&big);
-        let _ = done(rqrr_bits(&bits, big.dimensions(), false), &mut found)
-            || done(rqrr_bits(&bits, big.dimensions(), true), &mut found);
+        let _ =
+            done(rqrr_bits(&bits, false), &mut found) || done(rqrr_bits(&bits, true), &mut found);
     }
     found
 }
@@ -404,18 +495,14 @@ fn rqrr_gray(gray: &GrayImage, invert: bool) -> Attempt {
     })
 }
 
-/// rqrr on a black-and-white bitmap (`true` = dark), padded with a light border.
-fn rqrr_bits(bits: &[bool], (w, h): (u32, u32), invert: bool) -> Attempt {
-    let (pw, ph) = (w + 2 * PAD, h + 2 * PAD);
+/// rqrr on a bitmap, dark pixels as dark or (`invert`) light ones; the border stays light.
+fn rqrr_bits(bits: &Bitmap, invert: bool) -> Attempt {
+    let (w, h) = (bits.w, bits.h);
+    let px = &bits.px;
+    let dark = if invert { LIGHT } else { DARK };
     run_rqrr(|| {
         let mut prepared =
-            rqrr::PreparedImage::prepare_from_bitmap(pw as usize, ph as usize, |x, y| {
-                let (x, y) = (x as u32, y as u32);
-                if x < PAD || y < PAD || x >= w + PAD || y >= h + PAD {
-                    return false;
-                }
-                bits[((y - PAD) * w + (x - PAD)) as usize] != invert
-            });
+            rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| px[y * w + x] == dark);
         read_grids(prepared.detect_grids())
     })
 }
@@ -445,64 +532,82 @@ fn read_grids<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Attempt {
     attempt
 }
 
-/// Mean of each 2×2 block.
+/// Mean of each 2×2 block (an odd last row or column is dropped).
 fn downscale2(gray: &GrayImage) -> GrayImage {
-    let (w, h) = (gray.width() / 2, gray.height() / 2);
+    let (sw, sh) = (gray.width() as usize, gray.height() as usize);
+    if sw < 2 || sh < 2 {
+        return gray.clone();
+    }
+    let (w, h) = (sw / 2, sh / 2);
     let src = gray.as_raw();
-    let sw = gray.width() as usize;
-    GrayImage::from_fn(w.max(1), h.max(1), |x, y| {
-        let (x, y) = (x as usize * 2, y as usize * 2);
-        let at = |dx: usize, dy: usize| {
-            let xx = (x + dx).min(sw - 1);
-            let yy = (y + dy).min(gray.height() as usize - 1);
-            u32::from(src[yy * sw + xx])
-        };
-        Luma([((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4) as u8])
-    })
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let top = &src[2 * y * sw..2 * y * sw + 2 * w];
+        let bottom = &src[(2 * y + 1) * sw..(2 * y + 1) * sw + 2 * w];
+        out.extend(
+            top.chunks_exact(2)
+                .zip(bottom.chunks_exact(2))
+                .map(|(t, b)| {
+                    ((u16::from(t[0]) + u16::from(t[1]) + u16::from(b[0]) + u16::from(b[1])) / 4)
+                        as u8
+                }),
+        );
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).expect("w × h bytes")
 }
 
-/// Locally adaptive threshold (mean of a square window through an integral image): `true` where a
-/// pixel is darker than its neighbourhood. Flat areas come out light.
-fn adaptive_threshold(gray: &GrayImage) -> Vec<bool> {
+/// Locally adaptive threshold (mean of a square window): dark where a pixel is darker than its
+/// neighbourhood. Flat areas come out light. The window sums slide down the image a row at a
+/// time (column sums) and along each row (a prefix sum of those), so no integral image of the
+/// whole frame is ever held.
+fn adaptive_threshold(gray: &GrayImage) -> Bitmap {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     let src = gray.as_raw();
+    let mut out = Bitmap::new(w as u32, h as u32);
     // The window spans a few modules of a typical code without drowning in one.
     let radius = (w.max(h) / 40).clamp(6, 40);
-    let mut integral = vec![0u64; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut row = 0u64;
-        for x in 0..w {
-            row += u64::from(src[y * w + x]);
-            integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+    // Column sums over the rows [y - radius, y + radius] within the image: at most 81 × 255.
+    let mut cols = vec![0u32; w];
+    for row in src.chunks_exact(w).take(radius.min(h)) {
+        for (c, &v) in cols.iter_mut().zip(row) {
+            *c += u32::from(v);
         }
     }
-    let mut bits = vec![false; w * h];
+    let mut prefix = vec![0u32; w + 1];
     for y in 0..h {
-        let y0 = y.saturating_sub(radius);
-        let y1 = (y + radius + 1).min(h);
+        if y + radius < h {
+            let row = &src[(y + radius) * w..(y + radius + 1) * w];
+            for (c, &v) in cols.iter_mut().zip(row) {
+                *c += u32::from(v);
+            }
+        }
+        if y > radius {
+            let row = &src[(y - radius - 1) * w..(y - radius) * w];
+            for (c, &v) in cols.iter_mut().zip(row) {
+                *c -= u32::from(v);
+            }
+        }
+        let rows = (y + radius + 1).min(h) - y.saturating_sub(radius);
+        let mut acc = 0u32;
+        for (p, &c) in prefix[1..].iter_mut().zip(&cols) {
+            acc += c;
+            *p = acc;
+        }
+        let line = &src[y * w..(y + 1) * w];
+        let dst = out.row(y);
         for x in 0..w {
-            let x0 = x.saturating_sub(radius);
-            let x1 = (x + radius + 1).min(w);
-            let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
-                - integral[y0 * (w + 1) + x1]
-                - integral[y1 * (w + 1) + x0];
-            let count = ((x1 - x0) * (y1 - y0)) as u64;
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+            let sum = prefix[x1] - prefix[x0];
+            let count = ((x1 - x0) * rows) as u32;
             // Darker than the local mean by a small margin, so noise in flat areas stays light.
-            bits[y * w + x] = u64::from(src[y * w + x]) * count * 100 < sum * 97;
+            dst[x] = if u32::from(line[x]) * count * 100 < sum * 97 {
+                DARK
+            } else {
+                LIGHT
+            };
         }
     }
-    bits
-}
-
-/// The share of horizontally adjacent pixel pairs that differ in a bitmap `width` wide.
-fn transition_density(bits: &[bool], width: usize) -> f64 {
-    let mut changes = 0usize;
-    let mut pairs = 0usize;
-    for row in bits.chunks(width.max(1)) {
-        changes += row.windows(2).filter(|p| p[0] != p[1]).count();
-        pairs += row.len().saturating_sub(1);
-    }
-    changes as f64 / pairs.max(1) as f64
+    out
 }
 
 /// Global thresholds at the valleys of the histogram: Otsu's, and Otsu's again within each of the
@@ -548,8 +653,15 @@ fn otsu(hist: &[u64; 256], lo: usize, hi: usize) -> u8 {
     best_t.min(255) as u8
 }
 
-fn global_threshold(gray: &GrayImage, t: u8) -> Vec<bool> {
-    gray.as_raw().iter().map(|&v| v < t).collect()
+fn global_threshold(gray: &GrayImage, t: u8) -> Bitmap {
+    let w = gray.width() as usize;
+    let mut out = Bitmap::new(gray.width(), gray.height());
+    for (y, line) in gray.as_raw().chunks_exact(w.max(1)).enumerate() {
+        for (d, &v) in out.row(y).iter_mut().zip(line) {
+            *d = if v < t { DARK } else { LIGHT };
+        }
+    }
+    out
 }
 
 /// Each pass of the ladder on its own, with what it found: for tuning (`examples/qr_corpus.rs`).
@@ -557,18 +669,28 @@ fn global_threshold(gray: &GrayImage, t: u8) -> Vec<bool> {
 pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
     let dims = gray.dimensions();
     let mut out = Vec::new();
-    let density = transition_density(&adaptive_threshold(gray), dims.0 as usize);
-    out.push((format!("density {density:.3}"), 0, 0));
+    let bits = adaptive_threshold(gray);
+    out.push((format!("density {:.3}", bits.transition_density()), 0, 0));
     let mut note = |name: String, a: Attempt| out.push((name, a.texts.len(), a.failed));
     note("gray".into(), rqrr_gray(gray, false));
     note("gray-inv".into(), rqrr_gray(gray, true));
-    let bits = adaptive_threshold(gray);
-    note("adaptive".into(), rqrr_bits(&bits, dims, false));
-    note("adaptive-inv".into(), rqrr_bits(&bits, dims, true));
+    note("adaptive".into(), rqrr_bits(&bits, false));
+    note("adaptive-inv".into(), rqrr_bits(&bits, true));
     for t in histogram_thresholds(gray) {
         note(
             format!("global-{t}"),
-            rqrr_bits(&global_threshold(gray, t), dims, false),
+            rqrr_bits(&global_threshold(gray, t), false),
+        );
+    }
+    let half = downscale2(gray);
+    let bits = adaptive_threshold(&half);
+    note("half-adaptive".into(), rqrr_bits(&bits, false));
+    note("half-adaptive-inv".into(), rqrr_bits(&bits, true));
+    note("half-gray".into(), rqrr_gray(&half, false));
+    for t in histogram_thresholds(&half) {
+        note(
+            format!("half-global-{t}"),
+            rqrr_bits(&global_threshold(&half, t), false),
         );
     }
     for (f, filter) in [
@@ -581,12 +703,12 @@ pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
         let bits = adaptive_threshold(&big);
         note(
             format!("up{f}-{filter:?}-adaptive"),
-            rqrr_bits(&bits, big.dimensions(), false),
+            rqrr_bits(&bits, false),
         );
         for t in histogram_thresholds(&big) {
             note(
                 format!("up{f}-{filter:?}-global-{t}"),
-                rqrr_bits(&global_threshold(&big, t), big.dimensions(), false),
+                rqrr_bits(&global_threshold(&big, t), false),
             );
         }
     }
