@@ -1,11 +1,13 @@
 //! Finding and decoding QR codes in images, screenshots, the clipboard and the screen.
 //!
 //! Decoding runs rqrr through a ladder of attempts that stops at the first one that reads every code
-//! it detects: the image as is; inverted (light-on-dark codes of dark themes, which rqrr cannot read
-//! otherwise); a locally adaptive threshold (low contrast, JPEG noise, blur); an upscale for codes of
-//! fewer than about 2.5 pixels per module (fractional HiDPI scaling smears module edges); and, for very
-//! large images, a 2× box downscale with a threshold pass and overlapping tiles. Every image is padded
-//! with a light border first, so codes cropped without a quiet zone are found too.
+//! it detects: screenshot-sized images at half resolution first (codes of 4 or more pixels per
+//! module stay readable, at a quarter of the cost); a locally adaptive threshold (low contrast, JPEG
+//! noise, blur) and rqrr's own; inverted (light-on-dark codes of dark themes, which rqrr cannot read
+//! otherwise); histogram thresholds; an upscale for codes of fewer than about 2.5 pixels per module
+//! (fractional HiDPI scaling smears module edges); and, for very large images, overlapping tiles.
+//! Every image is padded with a light border first, so codes cropped without a quiet zone are found
+//! too.
 //!
 //! Decoded texts hold secrets: they live in [`Zeroizing`] strings, their `Debug` is redacted, and no
 //! error here ever quotes one.
@@ -31,6 +33,9 @@ const LARGE_PIXELS: u64 = 4_000_000;
 /// Above this transition density an image is noise, not a screenshot (a screenshot's is a few
 /// per cent; a whole-frame code at 2 px per module about 25 %; random pixels 40 % and more).
 const MAX_NOISE: f64 = 0.3;
+/// Images of this many pixels or more are scanned at half resolution first (a 1280 × 800
+/// screenshot is 1 MP).
+const HALF_FIRST_PIXELS: u64 = 800_000;
 /// Upscaled attempts stay under this many pixels.
 const MAX_UPSCALED_PIXELS: u64 = 12_000_000;
 /// The light border added around every attempt, in pixels.
@@ -385,35 +390,37 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     if w == 0 || h == 0 {
         return Vec::new();
     }
-    let large = u64::from(w) * u64::from(h) > LARGE_PIXELS;
+    let pixels = u64::from(w) * u64::from(h);
+    let large = pixels > LARGE_PIXELS;
     let mut found: Vec<QrText> = Vec::new();
     // rqrr's detector is quadratic in finder-pattern candidates, and noise is full of them: an image
     // that is mostly noise (random pixels, a photo of a texture) would take minutes. Such an image
-    // is not scanned; a code in it is found once it is cropped to the code.
-    // The probe is the adaptive bitmap the ladder needs anyway (of the half image when large).
-    let half = large.then(|| downscale2(gray));
-    let probe = half.as_ref().unwrap_or(gray);
-    let probe_bits = adaptive_threshold(probe);
-    if probe_bits.transition_density() > MAX_NOISE {
-        return found;
-    }
-    if let Some(half) = &half {
-        // Full-resolution passes over 8 MP cost rqrr a lot; a 2× box downscale keeps codes of 4 or
-        // more pixels per module readable, and the threshold undoes the smoothing.
-        if done(rqrr_bits(&probe_bits, false), &mut found)
-            || done(rqrr_gray(half, false), &mut found)
-            || done(rqrr_bits(&probe_bits, true), &mut found)
+    // is not scanned; a code in it is found once it is cropped to the code. The probe is the
+    // adaptive bitmap the next rung needs anyway.
+    if pixels >= HALF_FIRST_PIXELS {
+        // Screenshots show codes at 4 or more pixels per module, which a 2× box downscale keeps
+        // readable (the threshold undoes the smoothing): a quarter of the pixels for rqrr to scan.
+        // Smaller modules fail here and are read at full resolution below.
+        let half = downscale2(gray);
+        let bits = adaptive_threshold(&half);
+        let noisy = bits.transition_density() > MAX_NOISE;
+        if noisy && large {
+            return found;
+        }
+        if !noisy
+            && (done(rqrr_bits(&bits, false), &mut found)
+                || done(rqrr_bits(&bits, true), &mut found)
+                || (large && done(rqrr_gray(&half, false), &mut found)))
         {
             return found;
         }
     }
-    // The adaptive bitmap first: it is already made, and reads most screenshots; then rqrr's own
-    // threshold on the grey image, each the right way round and inverted.
-    let bits = if large {
-        adaptive_threshold(gray)
-    } else {
-        probe_bits
-    };
+    // The adaptive bitmap first: it reads most screenshots; then rqrr's own threshold on the grey
+    // image, each the right way round and inverted.
+    let bits = adaptive_threshold(gray);
+    if !large && bits.transition_density() > MAX_NOISE {
+        return found;
+    }
     if done(rqrr_bits(&bits, false), &mut found)
         || done(rqrr_gray(gray, false), &mut found)
         || done(rqrr_bits(&bits, true), &mut found)
@@ -443,7 +450,6 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     }
     // Codes under about 2.5 pixels per module, whose edges fractional scaling smeared: upscale
     // (bicubic, then bilinear ×3), then threshold.
-    let pixels = u64::from(w) * u64::from(h);
     if pixels * 4 <= MAX_UPSCALED_PIXELS {
         let big = image::imageops::resize(gray, w * 2, h * 2, FilterType::CatmullRom);
         for t in histogram_thresholds(&big) {
