@@ -1,13 +1,14 @@
 //! Finding and decoding QR codes in images, screenshots, the clipboard and the screen.
 //!
-//! Decoding runs rqrr through a ladder of attempts that stops at the first one that reads every code
-//! it detects: screenshot-sized images at half resolution first (codes of 4 or more pixels per
+//! Decoding runs a ladder of attempts that stops at the first one that reads every code it
+//! detects: screenshot-sized images at half resolution first (codes of 4 or more pixels per
 //! module stay readable, at a quarter of the cost); a locally adaptive threshold (low contrast, JPEG
 //! noise, blur) and rqrr's own; inverted (light-on-dark codes of dark themes, which rqrr cannot read
 //! otherwise); histogram thresholds; an upscale for codes of fewer than about 2.5 pixels per module
 //! (fractional HiDPI scaling smears module edges); and, for very large images, overlapping tiles.
 //! Every image is padded with a light border first, so codes cropped without a quiet zone are found
-//! too.
+//! too. Each attempt finds codes with rqrr's detector as carried in `qr/detect.rs` (the same results
+//! several times faster) and decodes them with rqrr.
 //!
 //! Decoded texts hold secrets: they live in [`Zeroizing`] strings, their `Debug` is redacted, and no
 //! error here ever quotes one.
@@ -23,6 +24,8 @@ use image::{
 use zeroize::Zeroizing;
 
 use crate::otp::{migration, uri};
+
+mod detect;
 
 /// Images wider or taller than this are refused before decoding (decompression bombs).
 pub const MAX_SIDE: u32 = 16_384;
@@ -334,7 +337,7 @@ struct Attempt {
     failed: usize,
 }
 
-/// A black-and-white image as rqrr reads it, with a border of [`PAD`] pixels that stays light
+/// A black-and-white image as the detector reads it, with a border of [`PAD`] pixels that stays light
 /// either way round: `DARK`, `LIGHT` or `BORDER` per pixel.
 struct Bitmap {
     /// Width and height with the border.
@@ -399,7 +402,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     // adaptive bitmap the next rung needs anyway.
     if pixels >= HALF_FIRST_PIXELS {
         // Screenshots show codes at 4 or more pixels per module, which a 2× box downscale keeps
-        // readable (the threshold undoes the smoothing): a quarter of the pixels for rqrr to scan.
+        // readable (the threshold undoes the smoothing): a quarter of the pixels for the detector to scan.
         // Smaller modules fail here and are read at full resolution below.
         let half = downscale2(gray);
         let bits = adaptive_threshold(&half);
@@ -408,9 +411,9 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
             return found;
         }
         if !noisy
-            && (done(rqrr_bits(&bits, false), &mut found)
-                || done(rqrr_bits(&bits, true), &mut found)
-                || (large && done(rqrr_gray(&half, false), &mut found)))
+            && (done(scan_bits(&bits, false), &mut found)
+                || done(scan_bits(&bits, true), &mut found)
+                || (large && done(scan_gray(&half, false), &mut found)))
         {
             return found;
         }
@@ -421,10 +424,10 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     if !large && bits.transition_density() > MAX_NOISE {
         return found;
     }
-    if done(rqrr_bits(&bits, false), &mut found)
-        || done(rqrr_gray(gray, false), &mut found)
-        || done(rqrr_bits(&bits, true), &mut found)
-        || done(rqrr_gray(gray, true), &mut found)
+    if done(scan_bits(&bits, false), &mut found)
+        || done(scan_gray(gray, false), &mut found)
+        || done(scan_bits(&bits, true), &mut found)
+        || done(scan_gray(gray, true), &mut found)
     {
         return found;
     }
@@ -432,7 +435,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     // A code on a grey panel of a bright page: the local mean sees the page; the histogram's
     // valleys separate the panel from the code.
     for t in histogram_thresholds(gray) {
-        if done(rqrr_bits(&global_threshold(gray, t), false), &mut found) {
+        if done(scan_bits(&global_threshold(gray, t), false), &mut found) {
             return found;
         }
     }
@@ -441,8 +444,8 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
         for tile in tiles(w, h, 1400, 400) {
             let part = image::imageops::crop_imm(gray, tile.0, tile.1, tile.2, tile.3).to_image();
             let bits = adaptive_threshold(&part);
-            let _ = done(rqrr_bits(&bits, false), &mut found)
-                || done(rqrr_bits(&bits, true), &mut found);
+            let _ = done(scan_bits(&bits, false), &mut found)
+                || done(scan_bits(&bits, true), &mut found);
         }
         if !found.is_empty() {
             return found;
@@ -453,12 +456,12 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     if pixels * 4 <= MAX_UPSCALED_PIXELS {
         let big = image::imageops::resize(gray, w * 2, h * 2, FilterType::CatmullRom);
         for t in histogram_thresholds(&big) {
-            if done(rqrr_bits(&global_threshold(&big, t), false), &mut found) {
+            if done(scan_bits(&global_threshold(&big, t), false), &mut found) {
                 return found;
             }
         }
         let bits = adaptive_threshold(&big);
-        if done(rqrr_bits(&bits, false), &mut found) || done(rqrr_bits(&bits, true), &mut found) {
+        if done(scan_bits(&bits, false), &mut found) || done(scan_bits(&bits, true), &mut found) {
             return found;
         }
     }
@@ -466,7 +469,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
         let big = image::imageops::resize(gray, w * 3, h * 3, FilterType::Triangle);
         let bits = adaptive_threshold(&big);
         let _ =
-            done(rqrr_bits(&bits, false), &mut found) || done(rqrr_bits(&bits, true), &mut found);
+            done(scan_bits(&bits, false), &mut found) || done(scan_bits(&bits, true), &mut found);
     }
     found
 }
@@ -482,50 +485,51 @@ fn done(attempt: Attempt, found: &mut Vec<QrText>) -> bool {
     !found.is_empty() && attempt.failed == 0
 }
 
-/// rqrr on a grayscale image (its own local threshold), padded with a light border.
-fn rqrr_gray(gray: &GrayImage, invert: bool) -> Attempt {
-    let (w, h) = gray.dimensions();
-    let (pw, ph) = (w + 2 * PAD, h + 2 * PAD);
-    let raw = gray.as_raw();
-    run_rqrr(|| {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(pw as usize, ph as usize, |x, y| {
-                let (x, y) = (x as u32, y as u32);
-                if x < PAD || y < PAD || x >= w + PAD || y >= h + PAD {
-                    return 255;
-                }
-                let v = raw[((y - PAD) * w + (x - PAD)) as usize];
-                if invert { 255 - v } else { v }
-            });
-        read_grids(prepared.detect_grids())
-    })
+/// rqrr's own threshold on a grayscale image (inverted when `invert`), with a light border.
+fn scan_gray(gray: &GrayImage, invert: bool) -> Attempt {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    let (pad, pw) = (PAD as usize, w + 2 * PAD as usize);
+    let mut px = vec![255u8; pw * (h + 2 * pad)];
+    for (y, line) in gray.as_raw().chunks_exact(w.max(1)).enumerate() {
+        let dst = &mut px[(y + pad) * pw + pad..(y + pad) * pw + pad + w];
+        if invert {
+            for (d, &v) in dst.iter_mut().zip(line) {
+                *d = 255 - v;
+            }
+        } else {
+            dst.copy_from_slice(line);
+        }
+    }
+    run_detector(|| detect::Image::from_gray(pw, h + 2 * pad, px))
 }
 
-/// rqrr on a bitmap, dark pixels as dark or (`invert`) light ones; the border stays light.
-fn rqrr_bits(bits: &Bitmap, invert: bool) -> Attempt {
-    let (w, h) = (bits.w, bits.h);
-    let px = &bits.px;
+/// A bitmap's dark pixels as dark or (`invert`) its light ones; the border stays light.
+fn scan_bits(bits: &Bitmap, invert: bool) -> Attempt {
     let dark = if invert { LIGHT } else { DARK };
-    run_rqrr(|| {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| px[y * w + x] == dark);
-        read_grids(prepared.detect_grids())
+    run_detector(|| {
+        let px = bits.px.iter().map(|&v| u8::from(v == dark)).collect();
+        detect::Image::from_bits(bits.w, bits.h, px)
     })
 }
 
-/// Runs one rqrr pass. rqrr is third-party code fed arbitrary pixels: a panic in it must not take
-/// the caller down.
-fn run_rqrr(pass: impl FnOnce() -> Attempt) -> Attempt {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass)).unwrap_or_default()
+/// Finds codes and has rqrr decode them. The detector and rqrr are fed arbitrary pixels: a panic
+/// in either must not take the caller down.
+fn run_detector(image: impl FnOnce() -> detect::Image) -> Attempt {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut img = image();
+        let locations = img.detect();
+        read_grids(locations.iter().map(|l| img.grid(l)))
+    }))
+    .unwrap_or_default()
 }
 
-fn read_grids<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Attempt {
+fn read_grids<G: rqrr::BitGrid>(grids: impl Iterator<Item = G>) -> Attempt {
     let mut attempt = Attempt::default();
     for grid in grids {
         // Room for the largest QR payload up front, so the buffer never reallocates (and leaves
         // an unzeroized copy behind).
         let mut bytes = Zeroizing::new(Vec::with_capacity(rqrr::MAX_PAYLOAD_SIZE));
-        match grid.decode_to(&mut *bytes) {
+        match rqrr::Grid::new(grid).decode_to(&mut *bytes) {
             Ok(_) => {
                 let text = QrText(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()));
                 if !attempt.texts.contains(&text) {
@@ -678,25 +682,25 @@ pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
     let bits = adaptive_threshold(gray);
     out.push((format!("density {:.3}", bits.transition_density()), 0, 0));
     let mut note = |name: String, a: Attempt| out.push((name, a.texts.len(), a.failed));
-    note("gray".into(), rqrr_gray(gray, false));
-    note("gray-inv".into(), rqrr_gray(gray, true));
-    note("adaptive".into(), rqrr_bits(&bits, false));
-    note("adaptive-inv".into(), rqrr_bits(&bits, true));
+    note("gray".into(), scan_gray(gray, false));
+    note("gray-inv".into(), scan_gray(gray, true));
+    note("adaptive".into(), scan_bits(&bits, false));
+    note("adaptive-inv".into(), scan_bits(&bits, true));
     for t in histogram_thresholds(gray) {
         note(
             format!("global-{t}"),
-            rqrr_bits(&global_threshold(gray, t), false),
+            scan_bits(&global_threshold(gray, t), false),
         );
     }
     let half = downscale2(gray);
     let bits = adaptive_threshold(&half);
-    note("half-adaptive".into(), rqrr_bits(&bits, false));
-    note("half-adaptive-inv".into(), rqrr_bits(&bits, true));
-    note("half-gray".into(), rqrr_gray(&half, false));
+    note("half-adaptive".into(), scan_bits(&bits, false));
+    note("half-adaptive-inv".into(), scan_bits(&bits, true));
+    note("half-gray".into(), scan_gray(&half, false));
     for t in histogram_thresholds(&half) {
         note(
             format!("half-global-{t}"),
-            rqrr_bits(&global_threshold(&half, t), false),
+            scan_bits(&global_threshold(&half, t), false),
         );
     }
     for (f, filter) in [
@@ -705,16 +709,16 @@ pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
         (2, FilterType::CatmullRom),
     ] {
         let big = image::imageops::resize(gray, dims.0 * f, dims.1 * f, filter);
-        note(format!("up{f}-{filter:?}-gray"), rqrr_gray(&big, false));
+        note(format!("up{f}-{filter:?}-gray"), scan_gray(&big, false));
         let bits = adaptive_threshold(&big);
         note(
             format!("up{f}-{filter:?}-adaptive"),
-            rqrr_bits(&bits, false),
+            scan_bits(&bits, false),
         );
         for t in histogram_thresholds(&big) {
             note(
                 format!("up{f}-{filter:?}-global-{t}"),
-                rqrr_bits(&global_threshold(&big, t), false),
+                scan_bits(&global_threshold(&big, t), false),
             );
         }
     }
@@ -1017,6 +1021,140 @@ mod portal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A light page with dashes of "text" and a code of `module` pixels, turned by `degrees`
+    /// about the centre (bilinear).
+    fn synthetic(text: &str, module: u32, degrees: f64) -> GrayImage {
+        let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).unwrap();
+        let n = code.width() as u32;
+        let colors = code.to_colors();
+        let (w, h) = (560u32, 420u32);
+        let (x0, y0) = (w / 2 - n * module / 2, h / 2 - n * module / 2);
+        let quiet = 4 * module;
+        let flat = GrayImage::from_fn(w, h, |x, y| {
+            if (x0..x0 + n * module).contains(&x) && (y0..y0 + n * module).contains(&y) {
+                let (mx, my) = ((x - x0) / module, (y - y0) / module);
+                return match colors[(my * n + mx) as usize] {
+                    qrcode::Color::Dark => image::Luma([20]),
+                    qrcode::Color::Light => image::Luma([250]),
+                };
+            }
+            if (x0 - quiet..x0 + n * module + quiet).contains(&x)
+                && (y0 - quiet..y0 + n * module + quiet).contains(&y)
+            {
+                return image::Luma([250]);
+            }
+            let dash = y % 14 < 8 && (x * 7 + y / 14 * 13) % 23 < 15 && x % 150 < 110;
+            image::Luma([if dash { 70 } else { 240 }])
+        });
+        let (s, c) = degrees.to_radians().sin_cos();
+        let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
+        GrayImage::from_fn(w, h, |x, y| {
+            let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+            let (sx, sy) = (c * dx + s * dy + cx, -s * dx + c * dy + cy);
+            let (fx, fy) = (sx.floor(), sy.floor());
+            let at = |xx: f64, yy: f64| {
+                if xx < 0.0 || yy < 0.0 || xx >= f64::from(w) || yy >= f64::from(h) {
+                    240.0
+                } else {
+                    f64::from(flat.get_pixel(xx as u32, yy as u32).0[0])
+                }
+            };
+            let (ax, ay) = (sx - fx, sy - fy);
+            let v = at(fx, fy) * (1.0 - ax) * (1.0 - ay)
+                + at(fx + 1.0, fy) * ax * (1.0 - ay)
+                + at(fx, fy + 1.0) * (1.0 - ax) * ay
+                + at(fx + 1.0, fy + 1.0) * ax * ay;
+            image::Luma([v.round() as u8])
+        })
+    }
+
+    type Found = Vec<([(i32, i32); 4], Option<String>)>;
+
+    fn decode_text<G: rqrr::BitGrid>(grid: G) -> Option<String> {
+        let mut out = Vec::new();
+        rqrr::Grid::new(grid).decode_to(&mut out).ok()?;
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn ours(img: detect::Image) -> Found {
+        let mut img = img;
+        let locations = img.detect();
+        locations
+            .iter()
+            .map(|l| (l.bounds(), decode_text(img.grid(l))))
+            .collect()
+    }
+
+    /// What rqrr's own detector finds in a `PreparedImage` (whose buffer type is private).
+    macro_rules! reference {
+        ($prepared:expr) => {{
+            let mut prepared = $prepared;
+            let found: Found = prepared
+                .detect_grids()
+                .into_iter()
+                .map(|g| (g.bounds.map(|p| (p.x, p.y)), decode_text(g.grid)))
+                .collect();
+            found
+        }};
+    }
+
+    /// The detector carried in `detect` finds exactly what rqrr's finds, at the same corners.
+    #[test]
+    fn detector_matches_rqrr() {
+        let long = "otpauth-migration://offline?data=".to_string() + &"CjMKFGm2Pz".repeat(30);
+        let mut decoded = 0;
+        for (text, module, degrees) in [
+            (
+                "otpauth://totp/Shop:a@example.com?secret=JBSWY3DPEHPK3PXP",
+                3,
+                0.0,
+            ),
+            (
+                "otpauth://totp/Shop:a@example.com?secret=JBSWY3DPEHPK3PXP",
+                4,
+                7.0,
+            ),
+            (
+                "otpauth://totp/Bank:b@example.com?secret=KRSXG5CTMVRXEZLU",
+                2,
+                33.0,
+            ),
+            (
+                "otpauth://totp/Bank:b@example.com?secret=KRSXG5CTMVRXEZLU",
+                5,
+                90.0,
+            ),
+            (long.as_str(), 3, 15.0),
+            (long.as_str(), 2, 0.0),
+        ] {
+            let gray = synthetic(text, module, degrees);
+            let (w, h) = (gray.width() as usize, gray.height() as usize);
+            for bits in [adaptive_threshold(&gray), global_threshold(&gray, 128)] {
+                for dark in [DARK, LIGHT] {
+                    let px: Vec<u8> = bits.px.iter().map(|&v| u8::from(v == dark)).collect();
+                    let theirs = reference!(rqrr::PreparedImage::prepare_from_bitmap(
+                        bits.w,
+                        bits.h,
+                        |x, y| px[y * bits.w + x] == 1,
+                    ));
+                    let mine = ours(detect::Image::from_bits(bits.w, bits.h, px));
+                    assert_eq!(mine, theirs, "{module} px, {degrees}°");
+                    decoded += mine.iter().filter(|f| f.1.as_deref() == Some(text)).count();
+                }
+            }
+            let raw = gray.as_raw();
+            let theirs = reference!(rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+                raw[y * w + x]
+            }));
+            let mine = ours(detect::Image::from_gray(w, h, raw.clone()));
+            assert_eq!(mine, theirs, "grey, {module} px, {degrees}°");
+        }
+        assert!(
+            decoded >= 8,
+            "only {decoded} decodes: the images test too little"
+        );
+    }
 
     #[test]
     fn tiles_cover_the_image() {
