@@ -381,11 +381,12 @@ impl Bitmap {
             .take(self.h - 2 * pad)
         {
             let row = &row[pad..pad + inner];
-            changes += row
-                .iter()
-                .zip(&row[1..])
-                .map(|(a, b)| usize::from(a != b))
-                .sum::<usize>();
+            // Inner pixels are 0 or 1, so a change is `a ^ b`: summed in bytes, 255 at a time,
+            // which vectorises.
+            for (a, b) in row.chunks(255).zip(row[1..].chunks(255)) {
+                let n: u8 = a.iter().zip(b).map(|(a, b)| a ^ b).sum();
+                changes += usize::from(n);
+            }
         }
         let pairs = (inner.saturating_sub(1)) * (self.h - 2 * pad);
         changes as f64 / pairs.max(1) as f64

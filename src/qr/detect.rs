@@ -407,8 +407,20 @@ impl Image {
         let w = self.w;
         for y in 0..self.h {
             let mut finder = LineScanner::new(self.px[y * w]);
-            for x in 1..w {
-                let Some(linepos) = finder.advance(self.px[y * w + x]) else {
+            let mut x = 1;
+            while x < w {
+                // Runs of one colour only lengthen the current run: skip them eight pixels at a
+                // time. (Pixels are only repainted once a pattern completes, so looking ahead
+                // within a run sees what stepping would.)
+                let run = same_run(&self.px[y * w + x..(y + 1) * w], finder.last_color);
+                finder.skip(run);
+                x += run;
+                if x == w {
+                    break;
+                }
+                let linepos = finder.advance(self.px[y * w + x]);
+                x += 1;
+                let Some(linepos) = linepos else {
                     continue;
                 };
                 if !self.is_capstone(&linepos, y) {
@@ -485,6 +497,7 @@ impl Image {
     fn find_groupings(&mut self, capstones: Vec<CapStone>) -> Vec<CapStoneGroup> {
         let mut used = Vec::new();
         let mut groups = Vec::new();
+        let mut scratch: Option<Image> = None;
         for idx in 0..capstones.len() {
             if used.contains(&idx) {
                 continue;
@@ -499,9 +512,17 @@ impl Image {
                     capstones[pair.1].clone(),
                 );
                 // Checked on a copy, so a rejected group leaves no marks; without the fit,
-                // which cannot fail (rqrr fitted here too, then again below).
-                let mut scratch = self.clone();
-                if from_group(&mut scratch, group.clone(), false).is_none() {
+                // which cannot fail (rqrr fitted here too, then again below). One copy is
+                // reused, so no group faults in fresh pages for a whole image.
+                let scratch = match &mut scratch {
+                    Some(copy) => {
+                        copy.px.copy_from_slice(&self.px);
+                        copy.cache.clone_from(&self.cache);
+                        copy
+                    }
+                    None => scratch.insert(self.clone()),
+                };
+                if from_group(scratch, group.clone(), false).is_none() {
                     continue;
                 }
                 groups.push(group);
@@ -550,6 +571,13 @@ impl LineScanner {
         }
     }
 
+    /// `n` more pixels of the current colour.
+    #[inline]
+    fn skip(&mut self, n: usize) {
+        self.current_position += n;
+        self.run_length += n;
+    }
+
     /// The next pixel; `Some` when it completes the pattern.
     #[inline]
     fn advance(&mut self, color: u8) -> Option<LinePosition> {
@@ -586,6 +614,26 @@ impl LineScanner {
             .zip(CHECK)
             .all(|(&run, k)| run >= k * avg - err && run <= k * avg + err)
     }
+}
+
+/// How many pixels at the start of `px` are `color`.
+#[inline]
+fn same_run(px: &[u8], color: u8) -> usize {
+    let pattern = u64::from_le_bytes([color; 8]);
+    let mut chunks = px.chunks_exact(8);
+    let mut n = 0;
+    for chunk in &mut chunks {
+        let diff = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ pattern;
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + chunks
+        .remainder()
+        .iter()
+        .take_while(|&&p| p == color)
+        .count()
 }
 
 /// Finds the point of a region farthest from a start point: a corner.
@@ -980,12 +1028,11 @@ fn fitness_cell(img: &Image, perspective: &Perspective, x: i32, y: i32) -> i32 {
     for dv in OFFSETS {
         for du in OFFSETS {
             let p = perspective.map(f64::from(x) + du, f64::from(y) + dv);
-            if !(p.y < 0 || p.y as usize >= img.h || p.x < 0 || p.x as usize >= img.w) {
-                if img.at(p.x as usize, p.y as usize) != WHITE {
-                    score += 1;
-                } else {
-                    score -= 1;
-                }
+            // Samples outside the image do not count; a negative coordinate wraps to a large one.
+            let (px, py) = (p.x as u32 as usize, p.y as u32 as usize);
+            if px < img.w && py < img.h {
+                // Without a branch: dark or light is a coin toss the predictor cannot learn.
+                score += 2 * i32::from(img.px[py * img.w + px] != WHITE) - 1;
             }
         }
     }
@@ -1003,19 +1050,12 @@ fn fitness_capstone(img: &Image, perspective: &Perspective, x: i32, y: i32) -> i
 struct Perspective([f64; 8]);
 
 /// `v.round()` (half away from zero) as an `i32`, without libm: truncate, then step by the
-/// remainder, which is exact. Out-of-range values saturate.
+/// remainder, which is exact. Out-of-range values saturate (as `as` does), NaN gives 0.
 #[inline]
 fn round_i32(v: f64) -> i32 {
-    let t = v as i64;
-    let r = v - t as f64;
-    let t = if r >= 0.5 {
-        t.saturating_add(1)
-    } else if r <= -0.5 {
-        t.saturating_sub(1)
-    } else {
-        t
-    };
-    t.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    let t = v as i32;
+    let r = v - f64::from(t);
+    t.saturating_add(i32::from(r >= 0.5) - i32::from(r <= -0.5))
 }
 
 impl Perspective {
@@ -1176,6 +1216,17 @@ mod tests {
         assert_eq!(round_i32(1e300), i32::MAX);
         assert_eq!(round_i32(-1e300), i32::MIN);
         assert_eq!(round_i32(f64::NAN), 0);
+    }
+
+    #[test]
+    fn same_run_counts_the_leading_pixels_of_a_colour() {
+        let row: Vec<u8> = [vec![1; 19], vec![0; 3], vec![1; 2]].concat();
+        assert_eq!(same_run(&row, 1), 19);
+        assert_eq!(same_run(&row[19..], 0), 3);
+        assert_eq!(same_run(&row[22..], 1), 2);
+        assert_eq!(same_run(&row, 0), 0);
+        assert_eq!(same_run(&[], 0), 0);
+        assert_eq!(same_run(&[7; 16], 7), 16);
     }
 
     #[test]
