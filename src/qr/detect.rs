@@ -298,6 +298,19 @@ impl Image {
         self.px[y * self.w + x]
     }
 
+    /// A fitness sample at (x, y): 1 on a dark pixel, -1 on a light one, 0 outside the image.
+    #[inline]
+    fn sample(&self, x: i32, y: i32) -> i32 {
+        // A negative coordinate wraps to a large one.
+        let (x, y) = (x as u32 as usize, y as u32 as usize);
+        if x < self.w && y < self.h {
+            // Without a branch: dark or light is a coin toss the predictor cannot learn.
+            2 * i32::from(self.px[y * self.w + x] != WHITE) - 1
+        } else {
+            0
+        }
+    }
+
     /// The pixel at `p`, clamped into the image.
     #[inline]
     fn at_point(&self, p: Point) -> u8 {
@@ -953,9 +966,46 @@ impl AreaFiller for LeftMostFinder {
     }
 }
 
-/// Hill-climbs the eight perspective coefficients on how well the grid's fixed patterns fit.
+/// Hill-climbs the eight perspective coefficients on how well the grid's fixed patterns fit:
+/// rqrr's search, step for step.
+///
+/// Each trial moves one coefficient. The map is x = (c0·u + c1·v + c2) / d and
+/// y = (c3·u + c4·v + c5) / d with d = c6·u + c7·v + 1, so a trial of c0-c2 changes only the x
+/// of each sample and one of c3-c5 only the y: the other side, with its numerator and
+/// denominator, is kept from the accepted perspective. Every value is computed by the same
+/// expression as [`Perspective::map`], so the scores are those of a full map.
 fn jiggle_perspective(img: &Image, mut perspective: Perspective, grid_size: usize) -> Perspective {
-    let mut best = fitness_all(img, &perspective, grid_size);
+    let samples = fitness_samples(grid_size);
+    let n = samples.len();
+    let c = &perspective.0;
+    // The accepted perspective's numerators, denominator and rounded point, per sample.
+    let mut num_x: Vec<f64> = samples
+        .iter()
+        .map(|&(u, v, _)| c[0] * u + c[1] * v + c[2])
+        .collect();
+    let mut num_y: Vec<f64> = samples
+        .iter()
+        .map(|&(u, v, _)| c[3] * u + c[4] * v + c[5])
+        .collect();
+    let mut den: Vec<f64> = samples
+        .iter()
+        .map(|&(u, v, _)| c[6] * u + c[7] * v + 1.0)
+        .collect();
+    let mut px: Vec<i32> = (0..n).map(|i| round_i32(num_x[i] / den[i])).collect();
+    let mut py: Vec<i32> = (0..n).map(|i| round_i32(num_y[i] / den[i])).collect();
+    let score = |px: &[i32], py: &[i32]| -> i32 {
+        samples
+            .iter()
+            .zip(px.iter().zip(py))
+            .map(|(&(_, _, w), (&x, &y))| w * img.sample(x, y))
+            .sum()
+    };
+    let mut best = score(&px, &py);
+    // A trial's values, swapped in when it is kept.
+    let mut trial_num = vec![0.0; n];
+    let mut trial_den = vec![0.0; n];
+    let mut trial_a = vec![0i32; n];
+    let mut trial_b = vec![0i32; n];
     let mut adjustments = perspective.0.map(|c| c * 0.02);
     for _pass in 0..5 {
         for i in 0..16 {
@@ -963,9 +1013,48 @@ fn jiggle_perspective(img: &Image, mut perspective: Perspective, grid_size: usiz
             let old = perspective.0[j];
             let step = adjustments[j];
             perspective.0[j] = if i & 1 != 0 { old + step } else { old - step };
-            let test = fitness_all(img, &perspective, grid_size);
+            let c = &perspective.0;
+            let test = match j {
+                0..=2 => {
+                    for (k, &(u, v, _)) in samples.iter().enumerate() {
+                        trial_num[k] = c[0] * u + c[1] * v + c[2];
+                        trial_a[k] = round_i32(trial_num[k] / den[k]);
+                    }
+                    score(&trial_a, &py)
+                }
+                3..=5 => {
+                    for (k, &(u, v, _)) in samples.iter().enumerate() {
+                        trial_num[k] = c[3] * u + c[4] * v + c[5];
+                        trial_a[k] = round_i32(trial_num[k] / den[k]);
+                    }
+                    score(&px, &trial_a)
+                }
+                _ => {
+                    for (k, &(u, v, _)) in samples.iter().enumerate() {
+                        trial_den[k] = c[6] * u + c[7] * v + 1.0;
+                        trial_a[k] = round_i32(num_x[k] / trial_den[k]);
+                        trial_b[k] = round_i32(num_y[k] / trial_den[k]);
+                    }
+                    score(&trial_a, &trial_b)
+                }
+            };
             if test > best {
                 best = test;
+                match j {
+                    0..=2 => {
+                        std::mem::swap(&mut num_x, &mut trial_num);
+                        std::mem::swap(&mut px, &mut trial_a);
+                    }
+                    3..=5 => {
+                        std::mem::swap(&mut num_y, &mut trial_num);
+                        std::mem::swap(&mut py, &mut trial_a);
+                    }
+                    _ => {
+                        std::mem::swap(&mut den, &mut trial_den);
+                        std::mem::swap(&mut px, &mut trial_a);
+                        std::mem::swap(&mut py, &mut trial_b);
+                    }
+                }
             } else {
                 perspective.0[j] = old;
             }
@@ -977,7 +1066,87 @@ fn jiggle_perspective(img: &Image, mut perspective: Perspective, grid_size: usiz
     perspective
 }
 
-/// How well the timing, finder and alignment patterns show through a perspective.
+/// The samples rqrr's fitness function takes for a grid size, as `(u, v, weight)`: each module
+/// of the timing, finder and alignment patterns, weighted +1 where it should be dark and -1 where
+/// light (rings of the patterns alternate), sampled 3×3. A module that two patterns share gets
+/// the sum of its weights, and modules whose weights cancel are left out, so the score (a sum of
+/// integers) is the same while each distinct sample is mapped once.
+fn fitness_samples(grid_size: usize) -> Vec<(f64, f64, i32)> {
+    let n = grid_size as i32;
+    let mut cells: Vec<(i32, i32, i32)> = Vec::new();
+    let ring = |cells: &mut Vec<(i32, i32, i32)>, cx: i32, cy: i32, r: i32, w: i32| {
+        for i in 0..(r * 2) {
+            cells.push((cx - r + i, cy - r, w));
+            cells.push((cx - r, cy + r - i, w));
+            cells.push((cx + r, cy - r + i, w));
+            cells.push((cx + r - i, cy + r, w));
+        }
+    };
+    for i in 0..(n - 14) {
+        let expect = if 0 != i & 1 { 1 } else { -1 };
+        cells.push((i + 7, 6, expect));
+        cells.push((6, i + 7, expect));
+    }
+    for (x, y) in [(0, 0), (n - 7, 0), (0, n - 7)] {
+        let (cx, cy) = (x + 3, y + 3);
+        cells.push((cx, cy, 1));
+        ring(&mut cells, cx, cy, 1, 1);
+        ring(&mut cells, cx, cy, 2, -1);
+        ring(&mut cells, cx, cy, 3, 1);
+    }
+    let alignment = |cells: &mut Vec<(i32, i32, i32)>, cx: i32, cy: i32| {
+        cells.push((cx, cy, 1));
+        ring(cells, cx, cy, 1, -1);
+        ring(cells, cx, cy, 2, 1);
+    };
+    let apat = &APAT[version_from_grid_size(grid_size)];
+    let ap_count = apat.iter().take_while(|&&a| a != 0).count();
+    let centres = apat[..ap_count].iter().map(|&a| i32::from(a));
+    for a in centres.clone().take(ap_count.saturating_sub(1)).skip(1) {
+        alignment(&mut cells, 6, a);
+        alignment(&mut cells, a, 6);
+    }
+    for a in centres.clone().skip(1) {
+        for b in centres.clone().skip(1) {
+            alignment(&mut cells, a, b);
+        }
+    }
+    cells.sort_unstable_by_key(|&(x, y, _)| (y, x));
+    let mut merged: Vec<(i32, i32, i32)> = Vec::with_capacity(cells.len());
+    for (x, y, w) in cells {
+        match merged.last_mut() {
+            Some(last) if (last.0, last.1) == (x, y) => last.2 += w,
+            _ => merged.push((x, y, w)),
+        }
+    }
+    const OFFSETS: [f64; 3] = [0.3, 0.5, 0.7];
+    let mut samples = Vec::with_capacity(merged.len() * 9);
+    for (x, y, w) in merged.into_iter().filter(|c| c.2 != 0) {
+        for dv in OFFSETS {
+            for du in OFFSETS {
+                samples.push((f64::from(x) + du, f64::from(y) + dv, w));
+            }
+        }
+    }
+    samples
+}
+
+/// rqrr's fitness score of a perspective: each sample counts its weight where it lands on a dark
+/// pixel, minus its weight on a light one, nothing outside the image.
+#[cfg(test)]
+fn fitness(img: &Image, perspective: &Perspective, samples: &[(f64, f64, i32)]) -> i32 {
+    samples
+        .iter()
+        .map(|&(u, v, w)| {
+            let p = perspective.map(u, v);
+            w * img.sample(p.x, p.y)
+        })
+        .sum()
+}
+
+/// How well the timing, finder and alignment patterns show through a perspective: rqrr's
+/// function as it was, which [`fitness`] must match.
+#[cfg(test)]
 fn fitness_all(img: &Image, perspective: &Perspective, grid_size: usize) -> i32 {
     let apat = &APAT[version_from_grid_size(grid_size)];
     let mut score = 0;
@@ -1004,11 +1173,13 @@ fn fitness_all(img: &Image, perspective: &Perspective, grid_size: usize) -> i32 
     score
 }
 
+#[cfg(test)]
 fn fitness_apat(img: &Image, perspective: &Perspective, cx: i32, cy: i32) -> i32 {
     fitness_cell(img, perspective, cx, cy) - fitness_ring(img, perspective, cx, cy, 1)
         + fitness_ring(img, perspective, cx, cy, 2)
 }
 
+#[cfg(test)]
 fn fitness_ring(img: &Image, perspective: &Perspective, cx: i32, cy: i32, radius: i32) -> i32 {
     let mut score = 0;
     for i in 0..(radius * 2) {
@@ -1021,7 +1192,7 @@ fn fitness_ring(img: &Image, perspective: &Perspective, cx: i32, cy: i32, radius
 }
 
 /// +1 per dark sample, -1 per light one, over a 3×3 sampling of module (x, y).
-#[inline]
+#[cfg(test)]
 fn fitness_cell(img: &Image, perspective: &Perspective, x: i32, y: i32) -> i32 {
     const OFFSETS: [f64; 3] = [0.3, 0.5, 0.7];
     let mut score = 0;
@@ -1039,6 +1210,7 @@ fn fitness_cell(img: &Image, perspective: &Perspective, x: i32, y: i32) -> i32 {
     score
 }
 
+#[cfg(test)]
 fn fitness_capstone(img: &Image, perspective: &Perspective, x: i32, y: i32) -> i32 {
     fitness_cell(img, perspective, x + 3, y + 3) + fitness_ring(img, perspective, x + 3, y + 3, 1)
         - fitness_ring(img, perspective, x + 3, y + 3, 2)
@@ -1049,13 +1221,16 @@ fn fitness_capstone(img: &Image, perspective: &Perspective, x: i32, y: i32) -> i
 #[derive(Debug, PartialEq, Clone)]
 struct Perspective([f64; 8]);
 
-/// `v.round()` (half away from zero) as an `i32`, without libm: truncate, then step by the
-/// remainder, which is exact. Out-of-range values saturate (as `as` does), NaN gives 0.
+/// `v.round()` (half away from zero) as an `i32`, without libm. For 0.5 <= |v| < 2^52,
+/// trunc(|v| + 0.5) is exact: the sum is a multiple of ulp(|v|), and where it needs a larger
+/// exponent it is at least that power of two, an integer, so its rounding cannot cross one. Below
+/// 0.5 the answer is 0 (the sum could round up to 1 just below 0.5). Out-of-range values saturate
+/// as `as` does; NaN gives 0.
 #[inline]
 fn round_i32(v: f64) -> i32 {
-    let t = v as i32;
-    let r = v - f64::from(t);
-    t.saturating_add(i32::from(r >= 0.5) - i32::from(r <= -0.5))
+    let a = v.abs();
+    let r = if a < 0.5 { 0 } else { (a + 0.5) as i32 };
+    if v < 0.0 { -r } else { r }
 }
 
 impl Perspective {
@@ -1213,9 +1388,120 @@ mod tests {
         ] {
             assert_eq!(round_i32(v), v.round() as i32, "{v}");
         }
+        let below = |x: f64| f64::from_bits(x.to_bits() - 1);
+        for v in [0.5, 1.5, 2.5, 3.5, 1.0, 2.0, 4.0, 1e6 + 0.5, 8_388_608.5] {
+            for v in [v, below(v), -v, -below(v)] {
+                assert_eq!(round_i32(v), v.round() as i32, "{v:e}");
+            }
+        }
+        let mut seed = 3u64;
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let v = ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 4000.0;
+            assert_eq!(round_i32(v), v.round() as i32, "{v:e}");
+        }
         assert_eq!(round_i32(1e300), i32::MAX);
-        assert_eq!(round_i32(-1e300), i32::MIN);
+        assert_eq!(round_i32(-1e300), -i32::MAX);
         assert_eq!(round_i32(f64::NAN), 0);
+    }
+
+    #[test]
+    fn merged_samples_score_as_rqrr_fitness() {
+        // Noise, so that every sample counts.
+        let mut seed = 7u64;
+        let px = (0..300 * 280)
+            .map(|_| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (seed >> 63) as u8
+            })
+            .collect();
+        let img = Image::from_bits(300, 280, px);
+        for version in 1..=40 {
+            let grid_size = version * 4 + 17;
+            let samples = fitness_samples(grid_size);
+            for (i, corner) in [(0, 0), (9, -3), (-40, 20), (120, 150)]
+                .into_iter()
+                .enumerate()
+            {
+                let p = |x: i32, y: i32| Point {
+                    x: x + corner.0,
+                    y: y + corner.1,
+                };
+                let side = (grid_size - 7) as i32 * (1 + i as i32);
+                let c = Perspective::create(
+                    &[p(0, 0), p(side, 3), p(side + 5, side), p(-2, side - 4)],
+                    (grid_size - 7) as f64,
+                    (grid_size - 7) as f64,
+                )
+                .unwrap();
+                assert_eq!(
+                    fitness(&img, &c, &samples),
+                    fitness_all(&img, &c, grid_size),
+                    "version {version}, perspective {i}"
+                );
+            }
+        }
+    }
+
+    /// rqrr's search as it was: every trial maps every sample in full.
+    fn plain_jiggle(img: &Image, mut perspective: Perspective, grid_size: usize) -> Perspective {
+        let mut best = fitness_all(img, &perspective, grid_size);
+        let mut adjustments = perspective.0.map(|c| c * 0.02);
+        for _pass in 0..5 {
+            for i in 0..16 {
+                let j = i >> 1;
+                let old = perspective.0[j];
+                let step = adjustments[j];
+                perspective.0[j] = if i & 1 != 0 { old + step } else { old - step };
+                let test = fitness_all(img, &perspective, grid_size);
+                if test > best {
+                    best = test;
+                } else {
+                    perspective.0[j] = old;
+                }
+            }
+            for a in &mut adjustments {
+                *a *= 0.5;
+            }
+        }
+        perspective
+    }
+
+    #[test]
+    fn incremental_jiggle_is_the_plain_search() {
+        // A blocky pattern, so that some trials win and some lose.
+        let px = (0..320 * 300)
+            .map(|i| u8::from(((i % 320) / 7 + (i / 320) / 5) % 3 == 0))
+            .collect();
+        let img = Image::from_bits(320, 300, px);
+        let mut moved = 0;
+        for version in [1, 2, 7, 14, 25, 40] {
+            let grid_size = version * 4 + 17;
+            let side = (grid_size - 7) as i32 * 2;
+            let p = |x, y| Point { x, y };
+            let c = Perspective::create(
+                &[
+                    p(10, 12),
+                    p(10 + side, 15),
+                    p(14 + side, 9 + side),
+                    p(8, 11 + side),
+                ],
+                (grid_size - 7) as f64,
+                (grid_size - 7) as f64,
+            )
+            .unwrap();
+            let fitted = jiggle_perspective(&img, c.clone(), grid_size);
+            moved += usize::from(fitted != c);
+            assert_eq!(
+                fitted,
+                plain_jiggle(&img, c, grid_size),
+                "version {version}"
+            );
+        }
+        assert!(
+            moved >= 3,
+            "only {moved} fits moved: the test exercises too little"
+        );
     }
 
     #[test]
