@@ -7,8 +7,8 @@
 //! otherwise); histogram thresholds; an upscale for codes of fewer than about 2.5 pixels per module
 //! (fractional HiDPI scaling smears module edges); and, for very large images, overlapping tiles.
 //! Every image is padded with a light border first, so codes cropped without a quiet zone are found
-//! too. Each attempt finds codes with rqrr's detector as carried in `qr/detect.rs` (the same results
-//! several times faster) and decodes them with rqrr.
+//! too. Each attempt finds and reads codes with rqrr's detector and decoder as carried in
+//! `qr/detect.rs` and `qr/decode.rs` (the same results, several times faster).
 //!
 //! Decoded texts hold secrets: they live in [`Zeroizing`] strings, their `Debug` is redacted, and no
 //! error here ever quotes one.
@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 
 use crate::otp::{migration, uri};
 
+mod decode;
 mod detect;
 
 /// Images wider or taller than this are refused before decoding (decompression bombs).
@@ -518,8 +519,8 @@ fn scan_bits(bits: &Bitmap, invert: bool) -> Attempt {
     })
 }
 
-/// Finds codes and has rqrr decode them. The detector and rqrr are fed arbitrary pixels: a panic
-/// in either must not take the caller down.
+/// Finds and decodes codes. The detector is fed arbitrary pixels: a panic in it or the decoder must
+/// not take the caller down.
 fn run_detector(image: impl FnOnce() -> detect::Image) -> Attempt {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut img = image();
@@ -529,13 +530,13 @@ fn run_detector(image: impl FnOnce() -> detect::Image) -> Attempt {
     .unwrap_or_default()
 }
 
-fn read_grids<G: rqrr::BitGrid>(grids: impl Iterator<Item = G>) -> Attempt {
+fn read_grids<G: decode::Modules>(grids: impl Iterator<Item = G>) -> Attempt {
     let mut attempt = Attempt::default();
     for grid in grids {
         // Room for the largest QR payload up front, so the buffer never reallocates (and leaves
         // an unzeroized copy behind).
-        let mut bytes = Zeroizing::new(Vec::with_capacity(rqrr::MAX_PAYLOAD_SIZE));
-        match rqrr::Grid::new(grid).decode_to(&mut *bytes) {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(decode::MAX_PAYLOAD_SIZE));
+        match decode::decode(&grid, &mut bytes) {
             Ok(_) => {
                 let text = QrText(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()));
                 if !attempt.texts.contains(&text) {
@@ -1113,7 +1114,13 @@ mod tests {
         let locations = img.detect();
         locations
             .iter()
-            .map(|l| (l.bounds(), decode_text(img.grid(l))))
+            .map(|l| {
+                let mut out = Vec::new();
+                let text = decode::decode(&img.grid(l), &mut out)
+                    .ok()
+                    .map(|_| String::from_utf8_lossy(&out).into_owned());
+                (l.bounds(), text)
+            })
             .collect()
     }
 
@@ -1130,7 +1137,8 @@ mod tests {
         }};
     }
 
-    /// The detector carried in `detect` finds exactly what rqrr's finds, at the same corners.
+    /// The detector and decoder carried in `qr/` find exactly what rqrr's find, at the same
+    /// corners, and read the same texts.
     #[test]
     fn detector_matches_rqrr() {
         let long = "otpauth-migration://offline?data=".to_string() + &"CjMKFGm2Pz".repeat(30);

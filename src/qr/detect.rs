@@ -1,6 +1,5 @@
 //! Finding QR codes in a black-and-white image: rqrr 0.11's detector (itself a port of quirc),
-//! carried here so it runs in a fraction of the time. rqrr still decodes what this finds: each
-//! [`Grid`] is an [`rqrr::BitGrid`].
+//! carried here so it runs in a fraction of the time. `decode.rs` reads what this finds.
 //!
 //! rqrr spent most of a scan fitting perspectives: it fitted every accepted group of finder
 //! patterns twice (once on a scratch copy, to check the group, then again for real), and each
@@ -11,7 +10,8 @@
 //! - the perspective map rounds inline, and saturates where rqrr would panic out of range;
 //! - pixels are a plain byte buffer indexed directly, not read through a trait per pixel;
 //! - the region cache is a fixed array with least-recently-used eviction, as the `lru` crate's;
-//! - a timing scan that sees no transition rejects its group instead of panicking.
+//! - a timing scan that sees no transition rejects its group instead of panicking;
+//! - version 21's last alignment pattern is looked for at 94, where it is, not at 92 (rqrr's typo).
 //!
 //! rqrr is Copyright 2019 Moritz Wanzenböck, under the MIT or Apache-2.0 licence. quirc is
 //! Copyright (C) 2010-2012 Daniel Beer <dlbeer@gmail.com>, under this licence:
@@ -38,8 +38,9 @@ const TMP1: u8 = 4;
 const DISCARDED: u8 = 5;
 const CACHE_SLOTS: usize = 251;
 
-/// Alignment pattern centres per version (index 0 unused), as in rqrr's version database.
-const APAT: [[u8; 7]; 41] = [
+/// Alignment pattern centres per version (index 0 unused), as in ISO/IEC 18004 table E.1. (rqrr's
+/// version database has 92 for version 21's last one: a typo for 94.)
+pub(super) const APAT: [[u8; 7]; 41] = [
     [0, 0, 0, 0, 0, 0, 0],
     [0, 0, 0, 0, 0, 0, 0],
     [6, 18, 0, 0, 0, 0, 0],
@@ -215,7 +216,7 @@ pub struct Grid<'a> {
     img: &'a Image,
 }
 
-impl rqrr::BitGrid for Grid<'_> {
+impl super::decode::Modules for Grid<'_> {
     fn size(&self) -> usize {
         self.location.grid_size
     }
@@ -223,6 +224,18 @@ impl rqrr::BitGrid for Grid<'_> {
     fn bit(&self, y: usize, x: usize) -> bool {
         let p = self.location.c.map(x as f64 + 0.5, y as f64 + 0.5);
         self.img.at_point(p) != WHITE
+    }
+}
+
+/// For comparing with rqrr's decoder.
+#[cfg(test)]
+impl rqrr::BitGrid for Grid<'_> {
+    fn size(&self) -> usize {
+        super::decode::Modules::size(self)
+    }
+
+    fn bit(&self, y: usize, x: usize) -> bool {
+        super::decode::Modules::bit(self, y, x)
     }
 }
 
