@@ -1,11 +1,14 @@
 //! Finding and decoding QR codes in images, screenshots, the clipboard and the screen.
 //!
-//! Decoding runs rqrr through a ladder of attempts that stops at the first one that reads every code
-//! it detects: the image as is; inverted (light-on-dark codes of dark themes, which rqrr cannot read
-//! otherwise); a locally adaptive threshold (low contrast, JPEG noise, blur); an upscale for codes of
-//! fewer than about 2.5 pixels per module (fractional HiDPI scaling smears module edges); and, for very
-//! large images, a 2× box downscale with a threshold pass and overlapping tiles. Every image is padded
-//! with a light border first, so codes cropped without a quiet zone are found too.
+//! Decoding runs a ladder of attempts that stops at the first one that reads every code it
+//! detects: screenshot-sized images at half resolution first (codes of 4 or more pixels per
+//! module stay readable, at a quarter of the cost); a locally adaptive threshold (low contrast, JPEG
+//! noise, blur) and rqrr's own; inverted (light-on-dark codes of dark themes, which rqrr cannot read
+//! otherwise); histogram thresholds; an upscale for codes of fewer than about 2.5 pixels per module
+//! (fractional HiDPI scaling smears module edges); and, for very large images, overlapping tiles.
+//! Every image is padded with a light border first, so codes cropped without a quiet zone are found
+//! too. Each attempt finds and reads codes with rqrr's detector and decoder as carried in
+//! `qr/detect.rs` and `qr/decode.rs` (the same results, several times faster).
 //!
 //! Decoded texts hold secrets: they live in [`Zeroizing`] strings, their `Debug` is redacted, and no
 //! error here ever quotes one.
@@ -15,10 +18,15 @@ use std::io::{BufRead, Cursor, Seek};
 use std::path::Path;
 
 use image::imageops::FilterType;
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits, Luma, RgbaImage};
+use image::{
+    DynamicImage, GenericImageView, GrayImage, ImageDecoder, ImageReader, Limits, RgbaImage,
+};
 use zeroize::Zeroizing;
 
 use crate::otp::{migration, uri};
+
+mod decode;
+mod detect;
 
 /// Images wider or taller than this are refused before decoding (decompression bombs).
 pub const MAX_SIDE: u32 = 16_384;
@@ -29,6 +37,9 @@ const LARGE_PIXELS: u64 = 4_000_000;
 /// Above this transition density an image is noise, not a screenshot (a screenshot's is a few
 /// per cent; a whole-frame code at 2 px per module about 25 %; random pixels 40 % and more).
 const MAX_NOISE: f64 = 0.3;
+/// Images of this many pixels or more are scanned at half resolution first (a 1280 × 800
+/// screenshot is 1 MP).
+const HALF_FIRST_PIXELS: u64 = 800_000;
 /// Upscaled attempts stay under this many pixels.
 const MAX_UPSCALED_PIXELS: u64 = 12_000_000;
 /// The light border added around every attempt, in pixels.
@@ -244,7 +255,7 @@ pub fn decode_image(img: &DynamicImage) -> Vec<QrText> {
         return Vec::new();
     }
     let found = decode_gray(&to_gray(img, 255));
-    if found.is_empty() && img.color().has_alpha() {
+    if found.is_empty() && has_transparency(img) {
         // A light code on a transparent background vanishes over white: try it over black.
         return decode_gray(&to_gray(img, 0));
     }
@@ -253,23 +264,71 @@ pub fn decode_image(img: &DynamicImage) -> Vec<QrText> {
 
 /// Decodes every QR code in an RGBA image (a screen capture or the clipboard).
 pub fn decode_rgba(img: &RgbaImage) -> Vec<QrText> {
-    decode_image(&DynamicImage::ImageRgba8(img.clone()))
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
+    let found = decode_gray(&rgba_to_gray(img.as_raw(), w, h, 255));
+    if found.is_empty() && img.as_raw().chunks_exact(4).any(|p| p[3] != 255) {
+        return decode_gray(&rgba_to_gray(img.as_raw(), w, h, 0));
+    }
+    found
 }
 
-/// Luminance with transparent pixels composited over `background` (255 white, 0 black).
-fn to_gray(img: &DynamicImage, background: u8) -> GrayImage {
-    if !img.color().has_alpha() {
-        return img.to_luma8();
+/// Whether any pixel is not fully opaque (an alpha channel alone does not make a pixel see-through).
+fn has_transparency(img: &DynamicImage) -> bool {
+    match img {
+        DynamicImage::ImageRgba8(i) => i.as_raw().chunks_exact(4).any(|p| p[3] != 255),
+        DynamicImage::ImageLumaA8(i) => i.as_raw().chunks_exact(2).any(|p| p[1] != 255),
+        other => other.color().has_alpha(),
     }
-    let rgba = img.to_rgba8();
+}
+
+/// Rec. 709 luma in integers, as image's `to_luma8` computes it.
+#[inline]
+fn luma(r: u8, g: u8, b: u8) -> u32 {
+    (2126 * u32::from(r) + 7152 * u32::from(g) + 722 * u32::from(b)) / 10_000
+}
+
+/// `l` with opacity `a` over `bg`.
+#[inline]
+fn over(l: u32, a: u8, bg: u32) -> u8 {
+    let a = u32::from(a);
+    ((l * a + bg * (255 - a)) / 255) as u8
+}
+
+fn rgba_to_gray(raw: &[u8], w: u32, h: u32, background: u8) -> GrayImage {
     let bg = u32::from(background);
-    GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        // Rec. 601 luma, as image's to_luma8 uses for opaque pixels (close enough here).
-        let l = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
-        let a = u32::from(a);
-        Luma([((l * a + bg * (255 - a)) / 255) as u8])
-    })
+    let data = raw
+        .chunks_exact(4)
+        .map(|p| over(luma(p[0], p[1], p[2]), p[3], bg))
+        .collect();
+    GrayImage::from_raw(w, h, data).expect("one byte per RGBA pixel")
+}
+
+/// Luminance with transparent pixels composited over `background` (255 white, 0 black). The common
+/// 8-bit layouts are converted here in one pass (image's generic conversion costs several times
+/// as much); the rest go through image.
+fn to_gray(img: &DynamicImage, background: u8) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let bg = u32::from(background);
+    let data: Vec<u8> = match img {
+        DynamicImage::ImageLuma8(g) => return g.clone(),
+        DynamicImage::ImageRgb8(rgb) => rgb
+            .as_raw()
+            .chunks_exact(3)
+            .map(|p| luma(p[0], p[1], p[2]) as u8)
+            .collect(),
+        DynamicImage::ImageRgba8(rgba) => return rgba_to_gray(rgba.as_raw(), w, h, background),
+        DynamicImage::ImageLumaA8(la) => la
+            .as_raw()
+            .chunks_exact(2)
+            .map(|p| over(u32::from(p[0]), p[1], bg))
+            .collect(),
+        other if !other.color().has_alpha() => return other.to_luma8(),
+        other => return rgba_to_gray(other.to_rgba8().as_raw(), w, h, background),
+    };
+    GrayImage::from_raw(w, h, data).expect("one byte per pixel")
 }
 
 /// The outcome of one attempt: decoded texts and how many detected codes failed to decode.
@@ -279,45 +338,103 @@ struct Attempt {
     failed: usize,
 }
 
+/// A black-and-white image as the detector reads it, with a border of [`PAD`] pixels that stays light
+/// either way round: `DARK`, `LIGHT` or `BORDER` per pixel.
+struct Bitmap {
+    /// Width and height with the border.
+    w: usize,
+    h: usize,
+    px: Vec<u8>,
+}
+
+// `u8::from(dark)` makes a pixel: keep LIGHT 0 and DARK 1.
+const LIGHT: u8 = 0;
+const DARK: u8 = 1;
+const BORDER: u8 = 2;
+
+impl Bitmap {
+    /// A bitmap for a `w × h` image, all border; rows are then filled in with [`Bitmap::row`].
+    fn new(w: u32, h: u32) -> Self {
+        let (w, h) = (w as usize + 2 * PAD as usize, h as usize + 2 * PAD as usize);
+        Bitmap {
+            w,
+            h,
+            px: vec![BORDER; w * h],
+        }
+    }
+
+    /// The inner pixels of image row `y`.
+    fn row(&mut self, y: usize) -> &mut [u8] {
+        let (pad, w) = (PAD as usize, self.w);
+        let start = (y + pad) * w + pad;
+        &mut self.px[start..start + w - 2 * pad]
+    }
+
+    /// The share of horizontally adjacent inner pixel pairs that differ.
+    fn transition_density(&self) -> f64 {
+        let pad = PAD as usize;
+        let inner = self.w - 2 * pad;
+        let mut changes = 0usize;
+        for row in self
+            .px
+            .chunks_exact(self.w)
+            .skip(pad)
+            .take(self.h - 2 * pad)
+        {
+            let row = &row[pad..pad + inner];
+            // Inner pixels are 0 or 1, so a change is `a ^ b`: summed in bytes, 255 at a time,
+            // which vectorises.
+            for (a, b) in row.chunks(255).zip(row[1..].chunks(255)) {
+                let n: u8 = a.iter().zip(b).map(|(a, b)| a ^ b).sum();
+                changes += usize::from(n);
+            }
+        }
+        let pairs = (inner.saturating_sub(1)) * (self.h - 2 * pad);
+        changes as f64 / pairs.max(1) as f64
+    }
+}
+
 /// Runs the ladder on a grayscale image.
 pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     let (w, h) = gray.dimensions();
     if w == 0 || h == 0 {
         return Vec::new();
     }
-    let large = u64::from(w) * u64::from(h) > LARGE_PIXELS;
+    let pixels = u64::from(w) * u64::from(h);
+    let large = pixels > LARGE_PIXELS;
     let mut found: Vec<QrText> = Vec::new();
     // rqrr's detector is quadratic in finder-pattern candidates, and noise is full of them: an image
     // that is mostly noise (random pixels, a photo of a texture) would take minutes. Such an image
-    // is not scanned; a code in it is found once it is cropped to the code.
-    // The probe is the adaptive bitmap the ladder needs anyway (of the half image when large).
-    let half = large.then(|| downscale2(gray));
-    let probe = half.as_ref().unwrap_or(gray);
-    let probe_bits = adaptive_threshold(probe);
-    if transition_density(&probe_bits, probe.width() as usize) > MAX_NOISE {
-        return found;
-    }
-    if let Some(half) = &half {
-        // Full-resolution passes over 8 MP cost rqrr a lot; a 2× box downscale keeps codes of 4 or
-        // more pixels per module readable, and the threshold undoes the smoothing.
-        if done(rqrr_gray(half, false), &mut found)
-            || done(rqrr_bits(&probe_bits, half.dimensions(), false), &mut found)
-            || done(rqrr_bits(&probe_bits, half.dimensions(), true), &mut found)
+    // is not scanned; a code in it is found once it is cropped to the code. The probe is the
+    // adaptive bitmap the next rung needs anyway.
+    if pixels >= HALF_FIRST_PIXELS {
+        // Screenshots show codes at 4 or more pixels per module, which a 2× box downscale keeps
+        // readable (the threshold undoes the smoothing): a quarter of the pixels for the detector to scan.
+        // Smaller modules fail here and are read at full resolution below.
+        let half = downscale2(gray);
+        let bits = adaptive_threshold(&half);
+        let noisy = bits.transition_density() > MAX_NOISE;
+        if noisy && large {
+            return found;
+        }
+        if !noisy
+            && (done(scan_bits(&bits, false), &mut found)
+                || done(scan_bits(&bits, true), &mut found)
+                || (large && done(scan_gray(&half, false), &mut found)))
         {
             return found;
         }
     }
-    // The adaptive bitmap first: it is already made, and reads most screenshots; then rqrr's own
-    // threshold on the grey image, each the right way round and inverted.
-    let bits = if large {
-        adaptive_threshold(gray)
-    } else {
-        probe_bits
-    };
-    if done(rqrr_bits(&bits, (w, h), false), &mut found)
-        || done(rqrr_gray(gray, false), &mut found)
-        || done(rqrr_bits(&bits, (w, h), true), &mut found)
-        || done(rqrr_gray(gray, true), &mut found)
+    // The adaptive bitmap first: it reads most screenshots; then rqrr's own threshold on the grey
+    // image, each the right way round and inverted.
+    let bits = adaptive_threshold(gray);
+    if !large && bits.transition_density() > MAX_NOISE {
+        return found;
+    }
+    if done(scan_bits(&bits, false), &mut found)
+        || done(scan_gray(gray, false), &mut found)
+        || done(scan_bits(&bits, true), &mut found)
+        || done(scan_gray(gray, true), &mut found)
     {
         return found;
     }
@@ -325,10 +442,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     // A code on a grey panel of a bright page: the local mean sees the page; the histogram's
     // valleys separate the panel from the code.
     for t in histogram_thresholds(gray) {
-        if done(
-            rqrr_bits(&global_threshold(gray, t), (w, h), false),
-            &mut found,
-        ) {
+        if done(scan_bits(&global_threshold(gray, t), false), &mut found) {
             return found;
         }
     }
@@ -337,8 +451,8 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
         for tile in tiles(w, h, 1400, 400) {
             let part = image::imageops::crop_imm(gray, tile.0, tile.1, tile.2, tile.3).to_image();
             let bits = adaptive_threshold(&part);
-            let _ = done(rqrr_bits(&bits, part.dimensions(), false), &mut found)
-                || done(rqrr_bits(&bits, part.dimensions(), true), &mut found);
+            let _ = done(scan_bits(&bits, false), &mut found)
+                || done(scan_bits(&bits, true), &mut found);
         }
         if !found.is_empty() {
             return found;
@@ -346,30 +460,23 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     }
     // Codes under about 2.5 pixels per module, whose edges fractional scaling smeared: upscale
     // (bicubic, then bilinear ×3), then threshold.
-    let pixels = u64::from(w) * u64::from(h);
     if pixels * 4 <= MAX_UPSCALED_PIXELS {
         let big = image::imageops::resize(gray, w * 2, h * 2, FilterType::CatmullRom);
-        let dims = big.dimensions();
         for t in histogram_thresholds(&big) {
-            if done(
-                rqrr_bits(&global_threshold(&big, t), dims, false),
-                &mut found,
-            ) {
+            if done(scan_bits(&global_threshold(&big, t), false), &mut found) {
                 return found;
             }
         }
         let bits = adaptive_threshold(&big);
-        if done(rqrr_bits(&bits, dims, false), &mut found)
-            || done(rqrr_bits(&bits, dims, true), &mut found)
-        {
+        if done(scan_bits(&bits, false), &mut found) || done(scan_bits(&bits, true), &mut found) {
             return found;
         }
     }
     if pixels * 9 <= MAX_UPSCALED_PIXELS {
         let big = image::imageops::resize(gray, w * 3, h * 3, FilterType::Triangle);
         let bits = adaptive_threshold(&big);
-        let _ = done(rqrr_bits(&bits, big.dimensions(), false), &mut found)
-            || done(rqrr_bits(&bits, big.dimensions(), true), &mut found);
+        let _ =
+            done(scan_bits(&bits, false), &mut found) || done(scan_bits(&bits, true), &mut found);
     }
     found
 }
@@ -385,54 +492,51 @@ fn done(attempt: Attempt, found: &mut Vec<QrText>) -> bool {
     !found.is_empty() && attempt.failed == 0
 }
 
-/// rqrr on a grayscale image (its own local threshold), padded with a light border.
-fn rqrr_gray(gray: &GrayImage, invert: bool) -> Attempt {
-    let (w, h) = gray.dimensions();
-    let (pw, ph) = (w + 2 * PAD, h + 2 * PAD);
-    let raw = gray.as_raw();
-    run_rqrr(|| {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(pw as usize, ph as usize, |x, y| {
-                let (x, y) = (x as u32, y as u32);
-                if x < PAD || y < PAD || x >= w + PAD || y >= h + PAD {
-                    return 255;
-                }
-                let v = raw[((y - PAD) * w + (x - PAD)) as usize];
-                if invert { 255 - v } else { v }
-            });
-        read_grids(prepared.detect_grids())
+/// rqrr's own threshold on a grayscale image (inverted when `invert`), with a light border.
+fn scan_gray(gray: &GrayImage, invert: bool) -> Attempt {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    let (pad, pw) = (PAD as usize, w + 2 * PAD as usize);
+    let mut px = vec![255u8; pw * (h + 2 * pad)];
+    for (y, line) in gray.as_raw().chunks_exact(w.max(1)).enumerate() {
+        let dst = &mut px[(y + pad) * pw + pad..(y + pad) * pw + pad + w];
+        if invert {
+            for (d, &v) in dst.iter_mut().zip(line) {
+                *d = 255 - v;
+            }
+        } else {
+            dst.copy_from_slice(line);
+        }
+    }
+    run_detector(|| detect::Image::from_gray(pw, h + 2 * pad, px))
+}
+
+/// A bitmap's dark pixels as dark or (`invert`) its light ones; the border stays light.
+fn scan_bits(bits: &Bitmap, invert: bool) -> Attempt {
+    let dark = if invert { LIGHT } else { DARK };
+    run_detector(|| {
+        let px = bits.px.iter().map(|&v| u8::from(v == dark)).collect();
+        detect::Image::from_bits(bits.w, bits.h, px)
     })
 }
 
-/// rqrr on a black-and-white bitmap (`true` = dark), padded with a light border.
-fn rqrr_bits(bits: &[bool], (w, h): (u32, u32), invert: bool) -> Attempt {
-    let (pw, ph) = (w + 2 * PAD, h + 2 * PAD);
-    run_rqrr(|| {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_bitmap(pw as usize, ph as usize, |x, y| {
-                let (x, y) = (x as u32, y as u32);
-                if x < PAD || y < PAD || x >= w + PAD || y >= h + PAD {
-                    return false;
-                }
-                bits[((y - PAD) * w + (x - PAD)) as usize] != invert
-            });
-        read_grids(prepared.detect_grids())
-    })
+/// Finds and decodes codes. The detector is fed arbitrary pixels: a panic in it or the decoder must
+/// not take the caller down.
+fn run_detector(image: impl FnOnce() -> detect::Image) -> Attempt {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut img = image();
+        let locations = img.detect();
+        read_grids(locations.iter().map(|l| img.grid(l)))
+    }))
+    .unwrap_or_default()
 }
 
-/// Runs one rqrr pass. rqrr is third-party code fed arbitrary pixels: a panic in it must not take
-/// the caller down.
-fn run_rqrr(pass: impl FnOnce() -> Attempt) -> Attempt {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass)).unwrap_or_default()
-}
-
-fn read_grids<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Attempt {
+fn read_grids<G: decode::Modules>(grids: impl Iterator<Item = G>) -> Attempt {
     let mut attempt = Attempt::default();
     for grid in grids {
         // Room for the largest QR payload up front, so the buffer never reallocates (and leaves
         // an unzeroized copy behind).
-        let mut bytes = Zeroizing::new(Vec::with_capacity(rqrr::MAX_PAYLOAD_SIZE));
-        match grid.decode_to(&mut *bytes) {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(decode::MAX_PAYLOAD_SIZE));
+        match decode::decode(&grid, &mut bytes) {
             Ok(_) => {
                 let text = QrText(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()));
                 if !attempt.texts.contains(&text) {
@@ -445,64 +549,107 @@ fn read_grids<G: rqrr::BitGrid>(grids: Vec<rqrr::Grid<G>>) -> Attempt {
     attempt
 }
 
-/// Mean of each 2×2 block.
+/// Mean of each 2×2 block (an odd last row or column is dropped).
 fn downscale2(gray: &GrayImage) -> GrayImage {
-    let (w, h) = (gray.width() / 2, gray.height() / 2);
+    let (sw, sh) = (gray.width() as usize, gray.height() as usize);
+    if sw < 2 || sh < 2 {
+        return gray.clone();
+    }
+    let (w, h) = (sw / 2, sh / 2);
     let src = gray.as_raw();
-    let sw = gray.width() as usize;
-    GrayImage::from_fn(w.max(1), h.max(1), |x, y| {
-        let (x, y) = (x as usize * 2, y as usize * 2);
-        let at = |dx: usize, dy: usize| {
-            let xx = (x + dx).min(sw - 1);
-            let yy = (y + dy).min(gray.height() as usize - 1);
-            u32::from(src[yy * sw + xx])
-        };
-        Luma([((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4) as u8])
-    })
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let top = &src[2 * y * sw..2 * y * sw + 2 * w];
+        let bottom = &src[(2 * y + 1) * sw..(2 * y + 1) * sw + 2 * w];
+        out.extend(
+            top.chunks_exact(2)
+                .zip(bottom.chunks_exact(2))
+                .map(|(t, b)| {
+                    ((u16::from(t[0]) + u16::from(t[1]) + u16::from(b[0]) + u16::from(b[1])) / 4)
+                        as u8
+                }),
+        );
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).expect("w × h bytes")
 }
 
-/// Locally adaptive threshold (mean of a square window through an integral image): `true` where a
-/// pixel is darker than its neighbourhood. Flat areas come out light.
-fn adaptive_threshold(gray: &GrayImage) -> Vec<bool> {
+/// Locally adaptive threshold (mean of a square window): dark where a pixel is darker than its
+/// neighbourhood. Flat areas come out light. The window sums slide down the image a row at a
+/// time (column sums) and along each row (a prefix sum of those), so no integral image of the
+/// whole frame is ever held.
+fn adaptive_threshold(gray: &GrayImage) -> Bitmap {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
     let src = gray.as_raw();
+    let mut out = Bitmap::new(w as u32, h as u32);
     // The window spans a few modules of a typical code without drowning in one.
     let radius = (w.max(h) / 40).clamp(6, 40);
-    let mut integral = vec![0u64; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut row = 0u64;
-        for x in 0..w {
-            row += u64::from(src[y * w + x]);
-            integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+    // Column sums over the rows [y - radius, y + radius] within the image: at most 81 × 255.
+    let mut cols = vec![0u32; w];
+    for row in src.chunks_exact(w).take(radius.min(h)) {
+        for (c, &v) in cols.iter_mut().zip(row) {
+            *c += u32::from(v);
         }
     }
-    let mut bits = vec![false; w * h];
+    let mut prefix = vec![0u32; w + 1];
     for y in 0..h {
-        let y0 = y.saturating_sub(radius);
-        let y1 = (y + radius + 1).min(h);
-        for x in 0..w {
-            let x0 = x.saturating_sub(radius);
-            let x1 = (x + radius + 1).min(w);
-            let sum = integral[y1 * (w + 1) + x1] + integral[y0 * (w + 1) + x0]
-                - integral[y0 * (w + 1) + x1]
-                - integral[y1 * (w + 1) + x0];
-            let count = ((x1 - x0) * (y1 - y0)) as u64;
-            // Darker than the local mean by a small margin, so noise in flat areas stays light.
-            bits[y * w + x] = u64::from(src[y * w + x]) * count * 100 < sum * 97;
+        let add = (y + radius < h).then(|| &src[(y + radius) * w..(y + radius + 1) * w]);
+        let sub = (y > radius).then(|| &src[(y - radius - 1) * w..(y - radius) * w]);
+        match (add, sub) {
+            (Some(add), Some(sub)) => {
+                for ((c, &a), &s) in cols.iter_mut().zip(add).zip(sub) {
+                    *c = *c + u32::from(a) - u32::from(s);
+                }
+            }
+            (Some(add), None) => {
+                for (c, &a) in cols.iter_mut().zip(add) {
+                    *c += u32::from(a);
+                }
+            }
+            (None, Some(sub)) => {
+                for (c, &s) in cols.iter_mut().zip(sub) {
+                    *c -= u32::from(s);
+                }
+            }
+            (None, None) => {}
+        }
+        let rows = (y + radius + 1).min(h) - y.saturating_sub(radius);
+        let mut acc = 0u32;
+        for (p, &c) in prefix[1..].iter_mut().zip(&cols) {
+            acc += c;
+            *p = acc;
+        }
+        let line = &src[y * w..(y + 1) * w];
+        let dst = out.row(y);
+        // Darker than the local mean by a small margin, so noise in flat areas stays light:
+        // v < 0.97 × sum / count.
+        let edge = |x: usize| {
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+            let count = ((x1 - x0) * rows) as u32;
+            u8::from(u32::from(line[x]) * count * 100 < (prefix[x1] - prefix[x0]) * 97)
+        };
+        let span = 2 * radius + 1;
+        if w > span {
+            // Away from the edges the window is whole: one count, and a loop that vectorises.
+            let k = (span * rows * 100) as u32;
+            let inner = radius..w - radius;
+            for (((d, &v), &hi), &lo) in dst[inner.clone()]
+                .iter_mut()
+                .zip(&line[inner])
+                .zip(&prefix[span..])
+                .zip(&prefix[..w - span + 1])
+            {
+                *d = u8::from(u32::from(v) * k < (hi - lo) * 97);
+            }
+            for x in (0..radius).chain(w - radius..w) {
+                dst[x] = edge(x);
+            }
+        } else {
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = edge(x);
+            }
         }
     }
-    bits
-}
-
-/// The share of horizontally adjacent pixel pairs that differ in a bitmap `width` wide.
-fn transition_density(bits: &[bool], width: usize) -> f64 {
-    let mut changes = 0usize;
-    let mut pairs = 0usize;
-    for row in bits.chunks(width.max(1)) {
-        changes += row.windows(2).filter(|p| p[0] != p[1]).count();
-        pairs += row.len().saturating_sub(1);
-    }
-    changes as f64 / pairs.max(1) as f64
+    out
 }
 
 /// Global thresholds at the valleys of the histogram: Otsu's, and Otsu's again within each of the
@@ -548,8 +695,15 @@ fn otsu(hist: &[u64; 256], lo: usize, hi: usize) -> u8 {
     best_t.min(255) as u8
 }
 
-fn global_threshold(gray: &GrayImage, t: u8) -> Vec<bool> {
-    gray.as_raw().iter().map(|&v| v < t).collect()
+fn global_threshold(gray: &GrayImage, t: u8) -> Bitmap {
+    let w = gray.width() as usize;
+    let mut out = Bitmap::new(gray.width(), gray.height());
+    for (y, line) in gray.as_raw().chunks_exact(w.max(1)).enumerate() {
+        for (d, &v) in out.row(y).iter_mut().zip(line) {
+            *d = if v < t { DARK } else { LIGHT };
+        }
+    }
+    out
 }
 
 /// Each pass of the ladder on its own, with what it found: for tuning (`examples/qr_corpus.rs`).
@@ -557,18 +711,28 @@ fn global_threshold(gray: &GrayImage, t: u8) -> Vec<bool> {
 pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
     let dims = gray.dimensions();
     let mut out = Vec::new();
-    let density = transition_density(&adaptive_threshold(gray), dims.0 as usize);
-    out.push((format!("density {density:.3}"), 0, 0));
-    let mut note = |name: String, a: Attempt| out.push((name, a.texts.len(), a.failed));
-    note("gray".into(), rqrr_gray(gray, false));
-    note("gray-inv".into(), rqrr_gray(gray, true));
     let bits = adaptive_threshold(gray);
-    note("adaptive".into(), rqrr_bits(&bits, dims, false));
-    note("adaptive-inv".into(), rqrr_bits(&bits, dims, true));
+    out.push((format!("density {:.3}", bits.transition_density()), 0, 0));
+    let mut note = |name: String, a: Attempt| out.push((name, a.texts.len(), a.failed));
+    note("gray".into(), scan_gray(gray, false));
+    note("gray-inv".into(), scan_gray(gray, true));
+    note("adaptive".into(), scan_bits(&bits, false));
+    note("adaptive-inv".into(), scan_bits(&bits, true));
     for t in histogram_thresholds(gray) {
         note(
             format!("global-{t}"),
-            rqrr_bits(&global_threshold(gray, t), dims, false),
+            scan_bits(&global_threshold(gray, t), false),
+        );
+    }
+    let half = downscale2(gray);
+    let bits = adaptive_threshold(&half);
+    note("half-adaptive".into(), scan_bits(&bits, false));
+    note("half-adaptive-inv".into(), scan_bits(&bits, true));
+    note("half-gray".into(), scan_gray(&half, false));
+    for t in histogram_thresholds(&half) {
+        note(
+            format!("half-global-{t}"),
+            scan_bits(&global_threshold(&half, t), false),
         );
     }
     for (f, filter) in [
@@ -577,16 +741,16 @@ pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
         (2, FilterType::CatmullRom),
     ] {
         let big = image::imageops::resize(gray, dims.0 * f, dims.1 * f, filter);
-        note(format!("up{f}-{filter:?}-gray"), rqrr_gray(&big, false));
+        note(format!("up{f}-{filter:?}-gray"), scan_gray(&big, false));
         let bits = adaptive_threshold(&big);
         note(
             format!("up{f}-{filter:?}-adaptive"),
-            rqrr_bits(&bits, big.dimensions(), false),
+            scan_bits(&bits, false),
         );
         for t in histogram_thresholds(&big) {
             note(
                 format!("up{f}-{filter:?}-global-{t}"),
-                rqrr_bits(&global_threshold(&big, t), big.dimensions(), false),
+                scan_bits(&global_threshold(&big, t), false),
             );
         }
     }
@@ -889,6 +1053,186 @@ mod portal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A light page with dashes of "text" and a code of `module` pixels, turned by `degrees`
+    /// about the centre (bilinear).
+    fn synthetic(text: &str, module: u32, degrees: f64) -> GrayImage {
+        let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).unwrap();
+        let n = code.width() as u32;
+        let colors = code.to_colors();
+        let (w, h) = (560u32, 420u32);
+        let (x0, y0) = (w / 2 - n * module / 2, h / 2 - n * module / 2);
+        let quiet = 4 * module;
+        let flat = GrayImage::from_fn(w, h, |x, y| {
+            if (x0..x0 + n * module).contains(&x) && (y0..y0 + n * module).contains(&y) {
+                let (mx, my) = ((x - x0) / module, (y - y0) / module);
+                return match colors[(my * n + mx) as usize] {
+                    qrcode::Color::Dark => image::Luma([20]),
+                    qrcode::Color::Light => image::Luma([250]),
+                };
+            }
+            if (x0 - quiet..x0 + n * module + quiet).contains(&x)
+                && (y0 - quiet..y0 + n * module + quiet).contains(&y)
+            {
+                return image::Luma([250]);
+            }
+            let dash = y % 14 < 8 && (x * 7 + y / 14 * 13) % 23 < 15 && x % 150 < 110;
+            image::Luma([if dash { 70 } else { 240 }])
+        });
+        let (s, c) = degrees.to_radians().sin_cos();
+        let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
+        GrayImage::from_fn(w, h, |x, y| {
+            let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+            let (sx, sy) = (c * dx + s * dy + cx, -s * dx + c * dy + cy);
+            let (fx, fy) = (sx.floor(), sy.floor());
+            let at = |xx: f64, yy: f64| {
+                if xx < 0.0 || yy < 0.0 || xx >= f64::from(w) || yy >= f64::from(h) {
+                    240.0
+                } else {
+                    f64::from(flat.get_pixel(xx as u32, yy as u32).0[0])
+                }
+            };
+            let (ax, ay) = (sx - fx, sy - fy);
+            let v = at(fx, fy) * (1.0 - ax) * (1.0 - ay)
+                + at(fx + 1.0, fy) * ax * (1.0 - ay)
+                + at(fx, fy + 1.0) * (1.0 - ax) * ay
+                + at(fx + 1.0, fy + 1.0) * ax * ay;
+            image::Luma([v.round() as u8])
+        })
+    }
+
+    type Found = Vec<([(i32, i32); 4], Option<String>)>;
+
+    fn decode_text<G: rqrr::BitGrid>(grid: G) -> Option<String> {
+        let mut out = Vec::new();
+        rqrr::Grid::new(grid).decode_to(&mut out).ok()?;
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn ours(img: detect::Image) -> Found {
+        let mut img = img;
+        let locations = img.detect();
+        locations
+            .iter()
+            .map(|l| {
+                let mut out = Vec::new();
+                let text = decode::decode(&img.grid(l), &mut out)
+                    .ok()
+                    .map(|_| String::from_utf8_lossy(&out).into_owned());
+                (l.bounds(), text)
+            })
+            .collect()
+    }
+
+    /// What rqrr's own detector finds in a `PreparedImage` (whose buffer type is private).
+    macro_rules! reference {
+        ($prepared:expr) => {{
+            let mut prepared = $prepared;
+            let found: Found = prepared
+                .detect_grids()
+                .into_iter()
+                .map(|g| (g.bounds.map(|p| (p.x, p.y)), decode_text(g.grid)))
+                .collect();
+            found
+        }};
+    }
+
+    /// The detector and decoder carried in `qr/` find exactly what rqrr's find, at the same
+    /// corners, and read the same texts.
+    #[test]
+    fn detector_matches_rqrr() {
+        let long = "otpauth-migration://offline?data=".to_string() + &"CjMKFGm2Pz".repeat(30);
+        let mut decoded = 0;
+        for (text, module, degrees) in [
+            (
+                "otpauth://totp/Shop:a@example.com?secret=JBSWY3DPEHPK3PXP",
+                3,
+                0.0,
+            ),
+            (
+                "otpauth://totp/Shop:a@example.com?secret=JBSWY3DPEHPK3PXP",
+                4,
+                7.0,
+            ),
+            (
+                "otpauth://totp/Bank:b@example.com?secret=KRSXG5CTMVRXEZLU",
+                2,
+                33.0,
+            ),
+            (
+                "otpauth://totp/Bank:b@example.com?secret=KRSXG5CTMVRXEZLU",
+                5,
+                90.0,
+            ),
+            (long.as_str(), 3, 15.0),
+            (long.as_str(), 2, 0.0),
+        ] {
+            let gray = synthetic(text, module, degrees);
+            let (w, h) = (gray.width() as usize, gray.height() as usize);
+            for bits in [adaptive_threshold(&gray), global_threshold(&gray, 128)] {
+                for dark in [DARK, LIGHT] {
+                    let px: Vec<u8> = bits.px.iter().map(|&v| u8::from(v == dark)).collect();
+                    let theirs = reference!(rqrr::PreparedImage::prepare_from_bitmap(
+                        bits.w,
+                        bits.h,
+                        |x, y| px[y * bits.w + x] == 1,
+                    ));
+                    let mine = ours(detect::Image::from_bits(bits.w, bits.h, px));
+                    assert_eq!(mine, theirs, "{module} px, {degrees}°");
+                    decoded += mine.iter().filter(|f| f.1.as_deref() == Some(text)).count();
+                }
+            }
+            let raw = gray.as_raw();
+            let theirs = reference!(rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+                raw[y * w + x]
+            }));
+            let mine = ours(detect::Image::from_gray(w, h, raw.clone()));
+            assert_eq!(mine, theirs, "grey, {module} px, {degrees}°");
+        }
+        assert!(
+            decoded >= 8,
+            "only {decoded} decodes: the images test too little"
+        );
+    }
+
+    /// The sliding sums give what the window mean says, pixel by pixel, edges included.
+    #[test]
+    fn adaptive_threshold_is_the_window_mean() {
+        let mut seed = 1u64;
+        for (w, h) in [(300, 200), (13, 500), (700, 9), (1, 1), (81, 82)] {
+            let gray = GrayImage::from_fn(w, h, |x, y| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let noise = (seed >> 59) as u8;
+                image::Luma([if (x / 7 + y / 5) % 3 == 0 { 40 } else { 200 } + noise])
+            });
+            let bits = adaptive_threshold(&gray);
+            let (w, h) = (w as usize, h as usize);
+            let r = (w.max(h) / 40).clamp(6, 40);
+            for y in 0..h {
+                for x in 0..w {
+                    let (mut sum, mut count) = (0u32, 0u32);
+                    for yy in y.saturating_sub(r)..(y + r + 1).min(h) {
+                        for xx in x.saturating_sub(r)..(x + r + 1).min(w) {
+                            sum += u32::from(gray.get_pixel(xx as u32, yy as u32).0[0]);
+                            count += 1;
+                        }
+                    }
+                    let v = u32::from(gray.get_pixel(x as u32, y as u32).0[0]);
+                    let want = if v * count * 100 < sum * 97 {
+                        DARK
+                    } else {
+                        LIGHT
+                    };
+                    let pad = PAD as usize;
+                    assert_eq!(
+                        bits.px[(y + pad) * bits.w + x + pad],
+                        want,
+                        "{w}×{h} ({x}, {y})"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn tiles_cover_the_image() {
