@@ -461,7 +461,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
     // Codes under about 2.5 pixels per module, whose edges fractional scaling smeared: upscale
     // (bicubic, then bilinear ×3), then threshold.
     if pixels * 4 <= MAX_UPSCALED_PIXELS {
-        let big = image::imageops::resize(gray, w * 2, h * 2, FilterType::CatmullRom);
+        let big = upscale(gray, 2, FilterType::CatmullRom);
         for t in histogram_thresholds(&big) {
             if done(scan_bits(&global_threshold(&big, t), false), &mut found) {
                 return found;
@@ -473,7 +473,7 @@ pub fn decode_gray(gray: &GrayImage) -> Vec<QrText> {
         }
     }
     if pixels * 9 <= MAX_UPSCALED_PIXELS {
-        let big = image::imageops::resize(gray, w * 3, h * 3, FilterType::Triangle);
+        let big = upscale(gray, 3, FilterType::Triangle);
         let bits = adaptive_threshold(&big);
         let _ =
             done(scan_bits(&bits, false), &mut found) || done(scan_bits(&bits, true), &mut found);
@@ -571,6 +571,87 @@ fn downscale2(gray: &GrayImage) -> GrayImage {
         );
     }
     GrayImage::from_raw(w as u32, h as u32, out).expect("w × h bytes")
+}
+
+/// image's `resize` of a grey image to `factor` times its size, with the Catmull-Rom or triangle
+/// filter, computed as image computes it (each weight, sum and rounding the same f32 operations
+/// in the same order) but a row at a time: image walks the intermediate image column by column,
+/// a cache miss per sample, which made a 2× upscale of a 1280 × 800 screenshot take 0.3 s.
+fn upscale(gray: &GrayImage, factor: u32, filter: FilterType) -> GrayImage {
+    /// Mitchell-Netravali with B = 0, C = 0.5, as image writes it.
+    fn catmull_rom(x: f32) -> f32 {
+        let (b, c) = (0.0f32, 0.5f32);
+        let a = x.abs();
+        let k = if a < 1.0 {
+            (12.0 - 9.0 * b - 6.0 * c) * a.powi(3)
+                + (-18.0 + 12.0 * b + 6.0 * c) * a.powi(2)
+                + (6.0 - 2.0 * b)
+        } else if a < 2.0 {
+            (-b - 6.0 * c) * a.powi(3)
+                + (6.0 * b + 30.0 * c) * a.powi(2)
+                + (-12.0 * b - 48.0 * c) * a
+                + (8.0 * b + 24.0 * c)
+        } else {
+            0.0
+        };
+        k / 6.0
+    }
+    fn triangle(x: f32) -> f32 {
+        if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 }
+    }
+    let (kernel, support): (fn(f32) -> f32, f32) = match filter {
+        FilterType::CatmullRom => (catmull_rom, 2.0),
+        FilterType::Triangle => (triangle, 1.0),
+        other => unreachable!("no upscale with {other:?}"),
+    };
+    // For each output index: the first input index and the normalised weights.
+    let taps = |len: u32, new_len: u32| -> Vec<(usize, Vec<f32>)> {
+        let ratio = len as f32 / new_len as f32;
+        let sratio = if ratio < 1.0 { 1.0 } else { ratio };
+        let src_support = support * sratio;
+        (0..new_len)
+            .map(|out| {
+                let input = (out as f32 + 0.5) * ratio;
+                let left = ((input - src_support).floor() as i64).clamp(0, i64::from(len) - 1);
+                let right = ((input + src_support).ceil() as i64).clamp(left + 1, i64::from(len));
+                let input = input - 0.5;
+                let mut ws: Vec<f32> = (left..right)
+                    .map(|i| kernel((i as f32 - input) / sratio))
+                    .collect();
+                let sum: f32 = ws.iter().fold(0.0, |s, &w| s + w);
+                for w in &mut ws {
+                    *w /= sum;
+                }
+                (left as usize, ws)
+            })
+            .collect()
+    };
+    let (w, h) = gray.dimensions();
+    let (nw, nh) = (w * factor, h * factor);
+    let (rows, cols) = (taps(h, nh), taps(w, nw));
+    let (w, src) = (w as usize, gray.as_raw());
+    // Columns first, into f32.
+    let mut tmp = vec![0f32; w * nh as usize];
+    for ((left, ws), dst) in rows.iter().zip(tmp.chunks_exact_mut(w)) {
+        for (i, &weight) in ws.iter().enumerate() {
+            let line = &src[(left + i) * w..(left + i + 1) * w];
+            for (d, &v) in dst.iter_mut().zip(line) {
+                *d += f32::from(v) * weight;
+            }
+        }
+    }
+    // Then rows, rounded to the nearest level.
+    let mut out = Vec::with_capacity(nw as usize * nh as usize);
+    for line in tmp.chunks_exact(w) {
+        out.extend(cols.iter().map(|(left, ws)| {
+            let mut t = 0.0f32;
+            for (&v, &weight) in line[*left..].iter().zip(ws) {
+                t += v * weight;
+            }
+            t.clamp(0.0, 255.0).round() as u8
+        }));
+    }
+    GrayImage::from_raw(nw, nh, out).expect("nw × nh bytes")
 }
 
 /// Locally adaptive threshold (mean of a square window): dark where a pixel is darker than its
@@ -709,7 +790,6 @@ fn global_threshold(gray: &GrayImage, t: u8) -> Bitmap {
 /// Each pass of the ladder on its own, with what it found: for tuning (`examples/qr_corpus.rs`).
 #[doc(hidden)]
 pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
-    let dims = gray.dimensions();
     let mut out = Vec::new();
     let bits = adaptive_threshold(gray);
     out.push((format!("density {:.3}", bits.transition_density()), 0, 0));
@@ -740,7 +820,7 @@ pub fn debug_passes(gray: &GrayImage) -> Vec<(String, usize, usize)> {
         (3, FilterType::Triangle),
         (2, FilterType::CatmullRom),
     ] {
-        let big = image::imageops::resize(gray, dims.0 * f, dims.1 * f, filter);
+        let big = upscale(gray, f, filter);
         note(format!("up{f}-{filter:?}-gray"), scan_gray(&big, false));
         let bits = adaptive_threshold(&big);
         note(
@@ -1230,6 +1310,24 @@ mod tests {
                         "{w}×{h} ({x}, {y})"
                     );
                 }
+            }
+        }
+    }
+
+    /// The row-wise upscale gives image's `resize` byte for byte.
+    #[test]
+    fn upscale_is_image_resize() {
+        let mut seed = 5u64;
+        for (w, h) in [(37, 23), (1, 5), (6, 1), (120, 64)] {
+            let gray = GrayImage::from_fn(w, h, |x, y| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                // Edges and noise: overshoot to clamp, and every rounding case.
+                let base = if (x / 3 + y / 2) % 2 == 0 { 10 } else { 245 };
+                image::Luma([(base + (seed >> 60) as u32) as u8])
+            });
+            for (factor, filter) in [(2, FilterType::CatmullRom), (3, FilterType::Triangle)] {
+                let want = image::imageops::resize(&gray, w * factor, h * factor, filter);
+                assert_eq!(upscale(&gray, factor, filter), want, "{w}×{h} ×{factor}");
             }
         }
     }
