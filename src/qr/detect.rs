@@ -256,9 +256,11 @@ impl Image {
     /// of a running mean along its row, taken both ways.
     pub fn from_gray(w: usize, h: usize, mut px: Vec<u8>) -> Self {
         assert_eq!(px.len(), w * h);
-        let mut row_average = vec![0usize; w];
-        let (mut avg_v, mut avg_u) = (0usize, 0usize);
-        let threshold_s = cmp::max(w / 8, 1);
+        let mut row_average = vec![0u64; w];
+        let (mut avg_v, mut avg_u) = (0u64, 0u64);
+        let threshold_s = cmp::max(w / 8, 1) as u64;
+        // Two divisions per pixel by the same divisors: by multiplication instead.
+        let (by_s, by_200s) = (Divisor::new(threshold_s), Divisor::new(200 * threshold_s));
         for (y, row) in px.chunks_exact_mut(w.max(1)).enumerate() {
             row_average.fill(0);
             for x in 0..w {
@@ -267,13 +269,13 @@ impl Image {
                 } else {
                     (x, w - 1 - x)
                 };
-                avg_v = avg_v * (threshold_s - 1) / threshold_s + usize::from(row[v]);
-                avg_u = avg_u * (threshold_s - 1) / threshold_s + usize::from(row[u]);
+                avg_v = by_s.div(avg_v * (threshold_s - 1)) + u64::from(row[v]);
+                avg_u = by_s.div(avg_u * (threshold_s - 1)) + u64::from(row[u]);
                 row_average[v] += avg_v;
                 row_average[u] += avg_u;
             }
             for (p, &avg) in row.iter_mut().zip(&row_average) {
-                *p = if usize::from(*p) < avg * (100 - 5) / (200 * threshold_s) {
+                *p = if u64::from(*p) < by_200s.div(avg * (100 - 5)) {
                     BLACK
                 } else {
                     WHITE
@@ -568,6 +570,39 @@ struct CapStone {
 
 #[derive(Debug, Clone)]
 struct CapStoneGroup(CapStone, CapStone, CapStone);
+
+/// Division by a divisor fixed for a whole image: multiply by m = ceil(2^(32 + l) / d) with
+/// l = ceil(log2 d) and shift, which is floor(x / d) exactly for every x below 2^32 (Granlund and
+/// Montgomery, 1994, theorem 4.2); larger dividends, which no image here reaches, divide.
+struct Divisor {
+    d: u64,
+    /// Below 2^33: a u64, so the product is one 64 × 64-bit multiply.
+    m: u64,
+    shift: u32,
+}
+
+impl Divisor {
+    fn new(d: u64) -> Self {
+        assert!(d > 0);
+        let l = u64::BITS - (d - 1).leading_zeros();
+        let m = (1u128 << (32 + l)).div_ceil(u128::from(d)) as u64;
+        Divisor {
+            d,
+            m,
+            shift: 32 + l,
+        }
+    }
+
+    #[inline]
+    fn div(&self, x: u64) -> u64 {
+        if x >> 32 == 0 {
+            // The product is below 2^65: a constant 128-bit shift, then a 64-bit one.
+            (((u128::from(x) * u128::from(self.m)) >> 32) as u64) >> (self.shift - 32)
+        } else {
+            x / self.d
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, Eq, PartialEq)]
 struct LinePosition {
@@ -1515,6 +1550,28 @@ mod tests {
             moved >= 3,
             "only {moved} fits moved: the test exercises too little"
         );
+    }
+
+    #[test]
+    fn divisor_divides_exactly() {
+        let mut seed = 9u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            seed
+        };
+        for d in (1..300).chain([409, 2048, 2049, 65_535, 409_600, u32::MAX as u64]) {
+            let by = Divisor::new(d);
+            for x in [0, 1, d - 1, d, d + 1, u32::MAX as u64, 1 << 32, u64::MAX] {
+                assert_eq!(by.div(x), x / d, "{x} / {d}");
+            }
+            for _ in 0..2000 {
+                let x = next() >> 32;
+                assert_eq!(by.div(x), x / d, "{x} / {d}");
+                // Just below multiples, where a rounding error would show.
+                let x = (x / d).max(1) * d - 1;
+                assert_eq!(by.div(x), x / d, "{x} / {d}");
+            }
+        }
     }
 
     #[test]
