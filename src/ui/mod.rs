@@ -24,6 +24,8 @@ const ICON: &[u8] = include_bytes!("../../assets/icon-256.png");
 
 /// Opens the window on the vault in `data_dir`; returns when it is closed.
 pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
+    #[cfg(windows)]
+    leave_own_console();
     let icon = eframe::icon_data::from_png_bytes(ICON).ok();
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Twofold")
@@ -60,4 +62,20 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}
+
+/// Started from the Start menu or Explorer, a console program gets a console of its own, which would
+/// stay open beside the window (and closing it would quit Twofold): let go of it. A console shared
+/// with a shell (`twofold` typed in a terminal) is kept, for messages.
+#[cfg(windows)]
+fn leave_own_console() {
+    use windows_sys::Win32::System::Console::{FreeConsole, GetConsoleProcessList};
+    let mut pids = [0u32; 2];
+    // SAFETY: the buffer is valid for the length given.
+    let attached = unsafe { GetConsoleProcessList(pids.as_mut_ptr(), pids.len() as u32) };
+    if attached == 1 {
+        // SAFETY: takes no arguments; std finds the standard handles anew on each write and drops
+        // writes to a closed console.
+        unsafe { FreeConsole() };
+    }
 }
