@@ -68,8 +68,10 @@ grep -q "<release version=\"$version\"" "packaging/linux/$app_id.metainfo.xml" |
   fail "the metainfo has no <release> for $version (Cargo.toml's version)"
 ok "the metainfo's newest release notes are for $version"
 
-# 2. The .deb. The binary is the one the tests ran (a no-op build after cargo test).
-cargo build --locked --bin twofold || fail "cargo build --bin twofold"
+# 2. The .deb. The binary is the one the tests ran: `cargo test --no-run` is a no-op after cargo
+# test (and builds it when this script runs alone). Not `cargo build --bin`: without the
+# dev-dependencies' features it rebuilds eframe, image and the crate, 5-10 min on a cold run.
+cargo test --locked --no-run --quiet || fail "cargo test --no-run (the binary to package)"
 tools="$target_dir/packaging-tools"
 cargo_deb_version=3.8.0
 if ! "$tools/bin/cargo-deb" --version 2>/dev/null | grep -qF "$cargo_deb_version"; then
