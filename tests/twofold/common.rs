@@ -4,6 +4,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// Tests that put windows on the shared Xvfb screen, read it, or own its clipboard take turns:
+/// one test's window would cover the code another test shows, and clipboard owners replace each
+/// other. (The screen test of stop 9's CI scanned while the real-window test's window was on top.)
+pub fn x_display_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A failed test poisons the lock; the screen is still usable by the next one.
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The binary cargo built for these tests.
 pub fn twofold() -> Command {
     Command::new(env!("CARGO_BIN_EXE_twofold"))

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use image::DynamicImage;
 
-use crate::common::{require_tool, twofold};
+use crate::common::{require_tool, twofold, x_display_turn};
 use crate::qr_corpus;
 
 pub(super) fn require_display() {
@@ -96,6 +96,7 @@ fn scan_screen_finds_a_code_shown_on_the_display() {
     require_display();
     require_tool("display");
     require_tool("xdotool");
+    let _turn = x_display_turn();
     let dir = tempfile::tempdir().unwrap();
     let (png, text) = write_png(dir.path(), 0x5c);
     let _display = show_on_screen(&png);
@@ -106,6 +107,7 @@ fn scan_screen_finds_a_code_shown_on_the_display() {
 fn scan_clipboard_finds_a_png_on_the_clipboard() {
     require_display();
     require_tool("xclip");
+    let _turn = x_display_turn();
     let dir = tempfile::tempdir().unwrap();
     let (png, text) = write_png(dir.path(), 0xc1);
     // -quiet keeps xclip in the foreground, serving the selection until killed.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{DataDir, require_secret_service, require_tool};
+use crate::common::{DataDir, require_secret_service, require_tool, x_display_turn};
 
 const ACCOUNTS: [&str; 3] = [
     "otpauth://totp/GitHub:octo?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
@@ -80,6 +80,7 @@ fn output_dir() -> PathBuf {
 fn real_window_search_enter_puts_the_code_on_the_x11_clipboard() {
     require_display();
     require_secret_service();
+    let _turn = x_display_turn();
     let d = DataDir::new();
     for link in ACCOUNTS {
         d.ok(&["add", link]);
