@@ -28,6 +28,8 @@ pub enum BackupDialog {
 pub struct PassphrasePair {
     pub first: String,
     pub again: String,
+    /// zxcvbn's verdict on `first`, computed when it changes rather than every frame.
+    strength: Option<Strength>,
 }
 
 impl Drop for PassphrasePair {
@@ -42,6 +44,7 @@ impl PassphrasePair {
     pub fn take(&mut self) -> Zeroizing<String> {
         self.again.zeroize();
         self.again.clear();
+        self.strength = None;
         Zeroizing::new(std::mem::take(&mut self.first))
     }
 }
@@ -127,15 +130,19 @@ fn passphrase_pair_ui(ui: &mut egui::Ui, pair: &mut PassphrasePair) -> Result<()
         .num_columns(2)
         .show(ui, |ui| {
             let l = ui.label("Passphrase");
-            ui.add(egui::TextEdit::singleline(&mut pair.first).password(true))
+            let first = ui
+                .add(egui::TextEdit::singleline(&mut pair.first).password(true))
                 .labelled_by(l.id);
+            if first.changed() {
+                pair.strength = None;
+            }
             ui.end_row();
             let l = ui.label("Passphrase again");
             ui.add(egui::TextEdit::singleline(&mut pair.again).password(true))
                 .labelled_by(l.id);
             ui.end_row();
         });
-    let s = strength(&pair.first);
+    let s = pair.strength.get_or_insert_with(|| strength(&pair.first));
     let color = match s.score {
         0 | 1 => ui.visuals().error_fg_color,
         2 => ui.visuals().warn_fg_color,
