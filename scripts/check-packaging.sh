@@ -68,16 +68,20 @@ grep -q "<release version=\"$version\"" "packaging/linux/$app_id.metainfo.xml" |
   fail "the metainfo has no <release> for $version (Cargo.toml's version)"
 ok "the metainfo's newest release notes are for $version"
 
-# 2. The .deb. The binary is the one the tests ran: `cargo test --no-run` is a no-op after cargo
-# test (and builds it when this script runs alone). Not `cargo build --bin`: without the
-# dev-dependencies' features it rebuilds eframe, image and the crate, 5-10 min on a cold run.
-cargo test --locked --no-run --quiet || fail "cargo test --no-run (the binary to package)"
+# 2. The .deb. The binary is the one the tests ran: `cargo test --no-run` with test.sh's clippy
+# wrapper is a no-op after cargo test (and builds it when this script runs alone). Not `cargo
+# build --bin`: without the dev-dependencies' features it rebuilds eframe, image and the crate,
+# 5-10 min on a cold run.
+source scripts/clippy-env.sh
+cargo test --locked --all-targets --no-run --quiet || fail "cargo test --no-run (the binary to package)"
 tools="$target_dir/packaging-tools"
 cargo_deb_version=3.8.0
 if ! "$tools/bin/cargo-deb" --version 2>/dev/null | grep -qF "$cargo_deb_version"; then
   echo "check-packaging: installing cargo-deb $cargo_deb_version into $tools" >&2
   # Its own target dir: not the project's, whose profiles and flags are not cargo-deb's.
-  cargo install --locked --quiet cargo-deb --version "$cargo_deb_version" --root "$tools" \
+  # Not linted: cargo-deb is not ours, and the wrapper applies to whatever cargo install builds.
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS \
+    cargo install --locked --quiet cargo-deb --version "$cargo_deb_version" --root "$tools" \
     --target-dir "$tools/build" || fail "cargo install cargo-deb"
   rm -rf "$tools/build"
 fi
