@@ -17,6 +17,7 @@ declare -A NEEDED=(
   [python3]=python3
   [Xvfb]=xvfb
   [xdotool]=xdotool
+  [openbox]=openbox
   [xclip]=xclip
   [import]=imagemagick
   [xauth]=xauth

@@ -838,7 +838,12 @@ impl TwofoldApp {
         while let Ok(result) = self.jobs_rx.try_recv() {
             self.handle_job(result);
         }
-        self.hotkey.poll(ctx, &mut self.focus_search);
+        if self.hotkey.poll(ctx) {
+            // Raised to find an account: start from an empty search, focused.
+            self.search.clear();
+            self.selected = None;
+            self.focus_search = true;
+        }
         let now = self.now_ms();
         let had_input = ctx.input(|i| !i.events.is_empty() || i.pointer.any_down());
         if had_input {

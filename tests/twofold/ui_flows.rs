@@ -58,17 +58,22 @@ impl Fixture {
         }
     }
 
+    /// The app with these settings and no global shortcut (tests run side by side on one X server).
     pub fn app(&self, settings: Settings) -> Harness<'static, TwofoldApp> {
+        self.app_with_shortcut(Settings {
+            hotkey: String::new(),
+            ..settings
+        })
+    }
+
+    pub fn app_with_shortcut(&self, settings: Settings) -> Harness<'static, TwofoldApp> {
         let options = AppOptions {
             data_dir: self.dir.path().to_path_buf(),
             keys: KeySource::Fixed(self.store.clone()),
             clock: Arc::new(self.clock.clone()),
             clipboard: Box::new(self.clipboard.clone()),
             dialogs: self.dialogs.clone(),
-            settings: Some(Settings {
-                hotkey: String::new(),
-                ..settings
-            }),
+            settings: Some(settings),
         };
         let mut harness = Harness::builder()
             .with_size([640.0, 820.0])
