@@ -32,8 +32,13 @@ dbus-run-session -- bash -c '
   echo "time to window mapped: $(( (t1 - t0) / 1000000 )) ms ($ACCOUNTS accounts, warm keyring)"
   sleep 3
   cpu() { awk "{print \$14 + \$15}" "/proc/$pid/stat"; }
-  c0=$(cpu); sleep "$IDLE_SECS"; c1=$(cpu)
+  # Per thread too (name and utime+stime ticks), to see where idle time goes.
+  threads() { for t in /proc/$pid/task/*; do printf "%s\t%s\t%s\n" "${t##*/}" "$(cat "$t/comm")" "$(awk "{print \$14 + \$15}" "$t/stat")"; done | LC_ALL=C sort; }
+  c0=$(cpu); threads >"$HOME/threads0"; sleep "$IDLE_SECS"; c1=$(cpu); threads >"$HOME/threads1"
   awk -v a="$c0" -v b="$c1" -v t="$tick" -v s="$IDLE_SECS" "BEGIN { printf \"idle CPU over %d s: %.2f CPU s (%.2f %% of one core)\n\", s, (b-a)/t, 100*(b-a)/t/s }"
+  echo "idle CPU ticks by thread (1 tick = 1/$tick s):"
+  LC_ALL=C join -t "$(printf "\t")" "$HOME/threads0" "$HOME/threads1" |
+    awk -F "\t" "{ d = \$5 - \$3; if (d > 0) printf \"  %-20s %d\n\", \$2, d }"
   echo "peak RSS: $(awk "/VmHWM/ {print \$2/1024}" /proc/$pid/status) MiB"
   kill "$pid"
 ' 2>&1 | grep -v "fd limit"
