@@ -63,6 +63,13 @@ impl Hotkey {
         }
     }
 
+    /// Replaces the shortcut with `spec`. The old one is released first: grabbed again while still
+    /// held (Apply pressed twice), the key would look taken and the window would keep neither.
+    pub fn apply(&mut self, spec: &str, ctx: &egui::Context) {
+        *self = Hotkey::disabled("");
+        *self = Hotkey::new(spec, ctx);
+    }
+
     /// Raises the window when the shortcut was pressed; true if it was.
     pub fn poll(&mut self, ctx: &egui::Context) -> bool {
         let Some(rx) = &self.pressed else {

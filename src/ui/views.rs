@@ -632,7 +632,7 @@ impl TwofoldApp {
                     ui.add(egui::TextEdit::singleline(&mut self.settings.hotkey).desired_width(180.0))
                         .labelled_by(l.id);
                     if ui.button("Apply").clicked() {
-                        self.hotkey = super::hotkey::Hotkey::new(&self.settings.hotkey, ctx);
+                        self.hotkey.apply(&self.settings.hotkey, ctx);
                     }
                 });
                 ui.label(RichText::new(self.hotkey.status.as_str()).small());

@@ -268,7 +268,7 @@ fn real_window_search_enter_puts_the_code_on_the_x11_clipboard() {
 }
 
 /// A shortcut another program already holds is not silently lost: Settings says so, and the
-/// program that holds it keeps it.
+/// program that holds it keeps it, also when it applies the same shortcut again.
 #[test]
 fn a_shortcut_taken_by_another_program_is_reported_in_settings() {
     use crate::ui_flows::{Fixture, LINKS, has_label};
@@ -300,4 +300,11 @@ fn a_shortcut_taken_by_another_program_is_reported_in_settings() {
         h.run_steps(3);
         assert!(has_label(h, &says), "Settings should say {says:?}");
     }
+    let working = format!("{spec} raises Twofold with the search focused.");
+    holder.get_by_label("Apply").click();
+    holder.run_steps(3);
+    assert!(
+        has_label(&holder, &working),
+        "applying the same shortcut again lost it"
+    );
 }
