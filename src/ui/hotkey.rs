@@ -128,9 +128,14 @@ mod platform {
     use x11rb::protocol::{ErrorKind, Event};
     use x11rb::rust_connection::RustConnection;
 
-    /// Shift, Control, Alt (Mod1) and Super (Mod4): the modifiers a shortcut can hold. The others
-    /// (NumLock, CapsLock, ...) are ignored when matching a key press.
-    const SHORTCUT_MODS: u16 = 0x01 | 0x04 | 0x08 | 0x40;
+    /// Modifiers -> X: Shift, Control, Alt (Mod1) and Super (Mod4), the ones a shortcut can hold.
+    /// The others (NumLock, CapsLock, ...) are ignored when matching a key press.
+    const SHORTCUT_MODS: [(Modifiers, ModMask); 4] = [
+        (Modifiers::SHIFT, ModMask::SHIFT),
+        (Modifiers::CONTROL, ModMask::CONTROL),
+        (Modifiers::ALT, ModMask::M1),
+        (Modifiers::META, ModMask::M4),
+    ];
 
     pub struct Grab {
         conn: Arc<RustConnection>,
@@ -237,6 +242,7 @@ mod platform {
         let thread = {
             let conn = conn.clone();
             let want = u16::from(mods);
+            let relevant = u16::from(mod_mask(Modifiers::all()));
             std::thread::Builder::new()
                 .name("global shortcut".into())
                 .spawn(move || {
@@ -244,8 +250,7 @@ mod platform {
                     while let Ok(event) = conn.wait_for_event() {
                         match event {
                             Event::KeyPress(e)
-                                if e.detail == keycode
-                                    && u16::from(e.state) & SHORTCUT_MODS == want =>
+                                if e.detail == keycode && u16::from(e.state) & relevant == want =>
                             {
                                 on_press()
                             }
@@ -266,19 +271,11 @@ mod platform {
         })
     }
 
-    fn mod_mask(mods: Modifiers) -> ModMask {
-        let mut mask = 0u16;
-        for (m, bit) in [
-            (Modifiers::SHIFT, 0x01),
-            (Modifiers::CONTROL, 0x04),
-            (Modifiers::ALT, 0x08),
-            (Modifiers::META, 0x40),
-        ] {
-            if mods.contains(m) {
-                mask |= bit;
-            }
-        }
-        ModMask::from(mask)
+    pub(super) fn mod_mask(mods: Modifiers) -> ModMask {
+        SHORTCUT_MODS
+            .iter()
+            .filter(|(m, _)| mods.contains(*m))
+            .fold(ModMask::from(0u16), |mask, &(_, x)| mask | x)
     }
 
     /// The first keycode whose keysyms include `keysym`.
@@ -355,7 +352,7 @@ mod platform {
 
 #[cfg(all(test, unix, not(target_os = "macos")))]
 mod tests {
-    use super::platform::keysym;
+    use super::platform::{keysym, mod_mask};
     use global_hotkey::hotkey::{Code, HotKey};
 
     #[test]
@@ -371,5 +368,9 @@ mod tests {
         assert_eq!(keysym(Code::Fn), None);
         let default: HotKey = "CmdOrCtrl+Shift+KeyA".parse().unwrap();
         assert_eq!(keysym(default.key), Some(0x61));
+        // X's core masks: Shift 0x01, Control 0x04, Mod1 (Alt) 0x08, Mod4 (Super) 0x40.
+        assert_eq!(u16::from(mod_mask(default.mods)), 0x05);
+        let all: HotKey = "Ctrl+Alt+Shift+Super+KeyK".parse().unwrap();
+        assert_eq!(u16::from(mod_mask(all.mods)), 0x4d);
     }
 }
