@@ -42,20 +42,10 @@ impl WindowManager {
                 .unwrap(),
         );
         // Up once it publishes the EWMH desktop count.
-        let start = Instant::now();
-        while !Command::new("xdotool")
-            .arg("get_num_desktops")
-            .output()
-            .unwrap()
-            .status
-            .success()
-        {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "openbox did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until("openbox to start", 10, || {
+            let out = Command::new("xdotool").arg("get_num_desktops").output();
+            out.unwrap().status.success()
+        });
         wm
     }
 }
@@ -81,22 +71,30 @@ fn xdotool(args: &[&str]) -> String {
 
 /// Waits for a window of ours titled Twofold and returns its id.
 fn wait_for_window(pid: u32) -> String {
-    let start = Instant::now();
-    loop {
+    let pid = pid.to_string();
+    let mut id = String::new();
+    wait_until("the window to appear", 30, || {
         let ids = xdotool(&[
             "search",
             "--onlyvisible",
             "--pid",
-            &pid.to_string(),
+            &pid,
             "--name",
             "^Twofold$",
         ]);
-        if let Some(id) = ids.lines().next() {
-            return id.to_string();
-        }
+        id = ids.lines().next().unwrap_or_default().to_string();
+        !id.is_empty()
+    });
+    id
+}
+
+/// Polls `done` every 50 ms; fails the test after `limit_secs`.
+fn wait_until(what: &str, limit_secs: u64, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
         assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the window did not appear"
+            start.elapsed() < Duration::from_secs(limit_secs),
+            "timed out waiting for {what}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -196,14 +194,9 @@ fn real_window_search_enter_puts_the_code_on_the_x11_clipboard() {
     xdotool(&["key", "ctrl+shift+a"]);
     let raised = wait_for_window(pid);
     assert_eq!(raised, id);
-    let start = Instant::now();
-    while xdotool(&["getwindowfocus"]) != id {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "the raised window did not get the keyboard"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("the raised window to get the keyboard", 5, || {
+        xdotool(&["getwindowfocus"]) == id
+    });
     let mail = search_and_copy(&d, "mail", ACCOUNTS[2], &copied);
     assert_eq!(mail.len(), 6);
 
@@ -232,14 +225,9 @@ fn real_window_search_enter_puts_the_code_on_the_x11_clipboard() {
 
     // Close it like a user (Ctrl+Q): the saved window state holds no secret.
     xdotool(&["key", "ctrl+q"]);
-    let start = Instant::now();
-    while window.child.try_wait().unwrap().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the window did not close"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("the window to close", 10, || {
+        window.child.try_wait().unwrap().is_some()
+    });
     let mut stderr = String::new();
     use std::io::Read;
     window
